@@ -1,0 +1,78 @@
+package dev.sandman.worker;
+
+import dev.sandman.activities.E2bClient;
+import dev.sandman.activities.E2bSandboxActivities;
+import dev.sandman.workflows.SandboxActivities;
+import dev.sandman.workflows.SandboxWorkflowImpl;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.temporal.client.WorkflowClient;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerFactoryOptions;
+import io.temporal.worker.WorkerOptions;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A running Sandman worker: the sandbox workflow and the E2B activities on one task queue. */
+public final class SandmanWorker implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SandmanWorker.class);
+
+  private final WorkerFactory factory;
+  private final WorkerConfig config;
+
+  private SandmanWorker(WorkerFactory factory, WorkerConfig config) {
+    this.factory = factory;
+    this.config = config;
+  }
+
+  /** Registers what a Sandman worker runs on a worker (also used by tests and dev mode). */
+  public static void register(Worker worker, SandboxActivities activities) {
+    worker.registerWorkflowImplementationTypes(SandboxWorkflowImpl.class);
+    worker.registerActivitiesImplementations(activities);
+  }
+
+  public static SandmanWorker start(WorkflowClient client, WorkerConfig config, MeterRegistry registry) {
+    WorkerFactory factory =
+        WorkerFactory.newInstance(
+            client,
+            WorkerFactoryOptions.newBuilder()
+                .setWorkflowCacheSize(config.workflowCacheSize())
+                .setMaxWorkflowThreadCount(config.maxWorkflowThreads())
+                .build());
+    Worker worker =
+        factory.newWorker(
+            config.taskQueue(),
+            WorkerOptions.newBuilder()
+                .setMaxConcurrentWorkflowTaskExecutionSize(config.maxConcurrentWorkflowTasks())
+                .setMaxConcurrentActivityExecutionSize(config.maxConcurrentActivities())
+                .setMaxConcurrentWorkflowTaskPollers(config.workflowPollers())
+                .setMaxConcurrentActivityTaskPollers(config.activityPollers())
+                .build());
+    E2bClient e2b = new E2bClient(config.e2b(), registry == null ? (o, s, t) -> {} : new E2bMetrics(registry));
+    register(worker, new E2bSandboxActivities(e2b));
+    factory.start();
+    log.info("worker polling task queue '{}', E2B at {}", config.taskQueue(), config.e2b().baseUrl());
+    return new SandmanWorker(factory, config);
+  }
+
+  public boolean isRunning() {
+    return factory.isStarted() && !factory.isShutdown();
+  }
+
+  public WorkerConfig config() {
+    return config;
+  }
+
+  /** Stops polling, lets tasks in progress finish (up to the grace period), then returns. */
+  public void shutdown(Duration grace) {
+    factory.shutdown();
+    factory.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void close() {
+    shutdown(Duration.ofSeconds(30));
+  }
+}

@@ -1,0 +1,36 @@
+package dev.sandman.workflows;
+
+import com.fasterxml.jackson.annotation.JsonValue;
+
+/** Why a transition happened; recorded with every transition. */
+public enum Cause {
+  /** The workflow began tracking the sandbox. */
+  TRACK("track"),
+  /** No activity for the idle timeout. */
+  IDLE("idle"),
+  /** An explicit pause, resume or kill request. */
+  REQUEST("request"),
+  /** An activity signal arrived for a paused sandbox. */
+  ACTIVITY("activity"),
+  /** Paused for longer than the paused retention. */
+  RETENTION("retention"),
+  /** Older than the maximum lifetime. */
+  LIFETIME("lifetime"),
+  /** E2B no longer knows the sandbox. */
+  SANDBOX_GONE("sandbox-gone"),
+  /** E2B reported a state the workflow did not cause (e.g. its own timeout auto-paused it). */
+  RECONCILE("reconcile"),
+  /** A transition failed; the sandbox is back in its previous state. */
+  ERROR("error");
+
+  private final String wireName;
+
+  Cause(String wireName) {
+    this.wireName = wireName;
+  }
+
+  @JsonValue
+  public String wireName() {
+    return wireName;
+  }
+}

@@ -1,0 +1,70 @@
+package dev.sandman.workflows;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How a sandbox is put to sleep: paused after {@code idleTimeout} without activity, killed after
+ * {@code pausedRetention} paused, and killed at {@code maxLifetime} after tracking started (if set).
+ */
+public record Policy(
+    @JsonProperty("idleTimeout") Duration idleTimeout,
+    @JsonProperty("pausedRetention") Duration pausedRetention,
+    @JsonProperty("maxLifetime") Duration maxLifetime) {
+
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(10);
+  public static final Duration DEFAULT_PAUSED_RETENTION = Duration.ofDays(30);
+  public static final Duration MIN_IDLE_TIMEOUT = Duration.ofSeconds(1);
+  public static final Duration MAX_IDLE_TIMEOUT = Duration.ofDays(7);
+  public static final Duration MIN_RETENTION = Duration.ofMinutes(1);
+  public static final Duration MAX_RETENTION = Duration.ofDays(3650);
+  public static final Duration MIN_LIFETIME = Duration.ofMinutes(1);
+  public static final Duration MAX_LIFETIME = Duration.ofDays(3650);
+
+  public static Policy defaults() {
+    return new Policy(DEFAULT_IDLE_TIMEOUT, DEFAULT_PAUSED_RETENTION, null);
+  }
+
+  /** This policy with every field the patch sets replaced. */
+  public Policy merge(PolicyPatch patch) {
+    if (patch == null) {
+      return this;
+    }
+    return new Policy(
+        patch.idleTimeout() != null ? patch.idleTimeout() : idleTimeout,
+        patch.pausedRetention() != null ? patch.pausedRetention() : pausedRetention,
+        Boolean.TRUE.equals(patch.clearMaxLifetime())
+            ? null
+            : patch.maxLifetime() != null ? patch.maxLifetime() : maxLifetime);
+  }
+
+  /** A patch over the defaults: unset fields take the default values. */
+  public static Policy fromPatch(PolicyPatch patch) {
+    return defaults().merge(patch);
+  }
+
+  /** Problems with this policy, one message per field; empty when valid. */
+  public List<FieldError> validate() {
+    List<FieldError> errors = new ArrayList<>();
+    check(errors, "idleTimeout", idleTimeout, MIN_IDLE_TIMEOUT, MAX_IDLE_TIMEOUT, true);
+    check(errors, "pausedRetention", pausedRetention, MIN_RETENTION, MAX_RETENTION, true);
+    check(errors, "maxLifetime", maxLifetime, MIN_LIFETIME, MAX_LIFETIME, false);
+    return errors;
+  }
+
+  private static void check(
+      List<FieldError> errors, String field, Duration value, Duration min, Duration max, boolean required) {
+    if (value == null) {
+      if (required) {
+        errors.add(new FieldError(field, field + " is required"));
+      }
+    } else if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+      errors.add(new FieldError(field, field + " must be between " + min + " and " + max + ", got " + value));
+    }
+  }
+
+  /** A validation problem tied to one input field. */
+  public record FieldError(String field, String message) {}
+}

@@ -1,0 +1,16 @@
+package dev.sandman.workflows;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.time.Duration;
+
+/** A change to a policy: only the fields that are set change. */
+public record PolicyPatch(
+    @JsonProperty("idleTimeout") Duration idleTimeout,
+    @JsonProperty("pausedRetention") Duration pausedRetention,
+    @JsonProperty("maxLifetime") Duration maxLifetime,
+    @JsonProperty("clearMaxLifetime") Boolean clearMaxLifetime) {
+
+  public static PolicyPatch idleTimeout(Duration idleTimeout) {
+    return new PolicyPatch(idleTimeout, null, null, null);
+  }
+}

@@ -1,0 +1,40 @@
+package dev.sandman.workflows;
+
+import io.temporal.common.SearchAttributeKey;
+import java.util.List;
+
+/** Names shared by the worker and every client (Java or not): see docs/contract.md. */
+public final class Sandman {
+  private Sandman() {}
+
+  public static final String DEFAULT_TASK_QUEUE = "sandman";
+  public static final String WORKFLOW_TYPE = "SandboxWorkflow";
+  public static final String WORKFLOW_ID_PREFIX = "sandbox-";
+
+  public static final String SIGNAL_ACTIVITY = "activity";
+  public static final String UPDATE_PAUSE = "pause";
+  public static final String UPDATE_RESUME = "resume";
+  public static final String UPDATE_KILL = "kill";
+  public static final String UPDATE_SET_POLICY = "setPolicy";
+  public static final String QUERY_STATUS = "status";
+
+  public static final SearchAttributeKey<String> SA_STATE = SearchAttributeKey.forKeyword("SandboxState");
+  public static final SearchAttributeKey<String> SA_PROJECT_ID = SearchAttributeKey.forKeyword("SandboxProjectId");
+  public static final SearchAttributeKey<String> SA_USER_ID = SearchAttributeKey.forKeyword("SandboxUserId");
+  public static final SearchAttributeKey<String> SA_TEMPLATE = SearchAttributeKey.forKeyword("SandboxTemplate");
+
+  /** Every custom search attribute the workflow sets; all Keyword. */
+  public static final List<SearchAttributeKey<String>> SEARCH_ATTRIBUTES =
+      List.of(SA_STATE, SA_PROJECT_ID, SA_USER_ID, SA_TEMPLATE);
+
+  public static String workflowId(String sandboxId) {
+    return WORKFLOW_ID_PREFIX + sandboxId;
+  }
+
+  /** The sandbox id of a workflow id, or null when the id is not one of ours. */
+  public static String sandboxIdOf(String workflowId) {
+    return workflowId != null && workflowId.startsWith(WORKFLOW_ID_PREFIX)
+        ? workflowId.substring(WORKFLOW_ID_PREFIX.length())
+        : null;
+  }
+}
