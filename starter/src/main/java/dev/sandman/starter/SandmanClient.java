@@ -1,0 +1,555 @@
+package dev.sandman.starter;
+
+import dev.sandman.activities.E2bClient;
+import dev.sandman.activities.E2bException;
+import dev.sandman.activities.E2bSandbox;
+import dev.sandman.activities.NewSandbox;
+import dev.sandman.workflows.ActivitySignal;
+import dev.sandman.workflows.ChangeRequest;
+import dev.sandman.workflows.FailureType;
+import dev.sandman.workflows.Policy;
+import dev.sandman.workflows.PolicyPatch;
+import dev.sandman.workflows.SandboxSpec;
+import dev.sandman.workflows.SandboxState;
+import dev.sandman.workflows.SandboxStatus;
+import dev.sandman.workflows.SandboxWorkflow;
+import dev.sandman.workflows.Sandman;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
+import io.temporal.api.workflowservice.v1.ListClosedWorkflowExecutionsRequest;
+import io.temporal.api.workflowservice.v1.ListOpenWorkflowExecutionsRequest;
+import io.temporal.api.workflowservice.v1.ListWorkflowExecutionsRequest;
+import io.temporal.api.workflowservice.v1.ListWorkflowExecutionsResponse;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowException;
+import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowNotFoundException;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.client.WorkflowUpdateException;
+import io.temporal.common.SearchAttributes;
+import io.temporal.common.converter.DataConverter;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.TemporalFailure;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Java library apps use to drive Sandman. Thread-safe; one per process. Every method validates
+ * its input first (bad input changes nothing) and reports failures as {@link SandmanException}.
+ */
+public final class SandmanClient implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SandmanClient.class);
+  /** E2B timeout a created sandbox starts with: idle timeout plus the backstop's slack and extension. */
+  private static final Duration CREATE_TIMEOUT_SLACK = Duration.ofMinutes(32);
+  private static final int MAX_KNOWN_POLICIES = 100_000;
+
+  /** How the client behaves; see {@link #defaults()}. */
+  public record Options(String taskQueue, Duration touchWindow, Integer maxEventsPerRun) {
+    public static Options defaults() {
+      return new Options(Sandman.DEFAULT_TASK_QUEUE, Duration.ofSeconds(1), null);
+    }
+
+    public Options withTaskQueue(String queue) {
+      return new Options(queue, touchWindow, maxEventsPerRun);
+    }
+
+    public Options withTouchWindow(Duration window) {
+      return new Options(taskQueue, window, maxEventsPerRun);
+    }
+  }
+
+  private final WorkflowClient temporal;
+  private final E2bClient e2b;
+  private final Options options;
+  private final ScheduledExecutorService scheduler;
+  private final TouchCoalescer touches;
+  private final Map<String, Duration> idleTimeouts = new ConcurrentHashMap<>();
+  private volatile Boolean visibilitySupported;
+
+  /** {@code e2b} may be null: then {@link #create} is unavailable. */
+  public SandmanClient(WorkflowClient temporal, E2bClient e2b, Options options) {
+    this(temporal, e2b, options, Clock.systemUTC());
+  }
+
+  SandmanClient(WorkflowClient temporal, E2bClient e2b, Options options, Clock clock) {
+    this.temporal = temporal;
+    this.e2b = e2b;
+    this.options = options;
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "sandman-touch-flush");
+      t.setDaemon(true);
+      return t;
+    });
+    this.touches = new TouchCoalescer(options.touchWindow(), idleTimeouts::get, this::signalActivity,
+        e -> e instanceof SandmanException s && s.kind() == SandmanException.Kind.CONFLICT, scheduler, clock);
+  }
+
+  // ---- tracking ---------------------------------------------------------------------------
+
+  /** Starts the sandbox's workflow, or finds the one already running (never a duplicate). */
+  public TrackResult track(TrackRequest request) {
+    Validation.track(request, false);
+    SandboxSpec spec = new SandboxSpec(request.sandboxId(), request.projectId(), request.userId(), request.template(),
+        request.metadata(), request.policy(), options.maxEventsPerRun(), null);
+    SandboxWorkflow workflow = temporal.newWorkflowStub(SandboxWorkflow.class, startOptions(spec));
+    boolean created;
+    try {
+      WorkflowClient.start(workflow::run, spec);
+      created = true;
+      touches.forget(spec.sandboxId());
+      log.info("tracking sandbox {} (project {}, user {})", spec.sandboxId(), spec.projectId(), spec.userId());
+    } catch (WorkflowExecutionAlreadyStarted already) {
+      created = false;
+    } catch (RuntimeException e) {
+      throw translate(spec.sandboxId(), e);
+    }
+    return new TrackResult(status(spec.sandboxId()), created);
+  }
+
+  /**
+   * Creates a sandbox through E2B (autoPause on, metadata tagged with project and user) and tracks
+   * it. If tracking fails the new sandbox is killed again: no orphan is left running.
+   */
+  public TrackResult create(TrackRequest request) {
+    Validation.track(request, true);
+    if (e2b == null) {
+      throw new SandmanException(SandmanException.Kind.UNAVAILABLE, "this client has no E2B connection to create sandboxes with");
+    }
+    Duration idle = request.policy() != null && request.policy().idleTimeout() != null
+        ? request.policy().idleTimeout() : Policy.DEFAULT_IDLE_TIMEOUT;
+    Map<String, String> metadata = new LinkedHashMap<>(request.metadata() == null ? Map.of() : request.metadata());
+    metadata.put("sandmanProjectId", request.projectId());
+    metadata.put("sandmanUserId", request.userId());
+    E2bSandbox sandbox;
+    try {
+      sandbox = e2b.create(new NewSandbox(request.template(), (int) idle.plus(CREATE_TIMEOUT_SLACK).toSeconds(), true, metadata, null));
+    } catch (E2bException e) {
+      SandmanException.Kind kind = e.status() == 400 ? SandmanException.Kind.INVALID_ARGUMENT : SandmanException.Kind.E2B_FAILED;
+      throw new SandmanException(kind, e.getMessage(), e.status() == 400 ? "template" : null, e);
+    }
+    try {
+      return track(new TrackRequest(sandbox.sandboxId(), request.projectId(), request.userId(), request.template(),
+          request.metadata(), request.policy()));
+    } catch (RuntimeException trackFailed) {
+      try {
+        e2b.kill(sandbox.sandboxId());
+        log.warn("tracking new sandbox {} failed; killed it again", sandbox.sandboxId());
+      } catch (RuntimeException killFailed) {
+        log.error("tracking new sandbox {} failed and killing it failed too: {}", sandbox.sandboxId(), killFailed.getMessage());
+        trackFailed.addSuppressed(killFailed);
+      }
+      throw trackFailed;
+    }
+  }
+
+  private WorkflowOptions startOptions(SandboxSpec spec) {
+    return WorkflowOptions.newBuilder()
+        .setWorkflowId(Sandman.workflowId(spec.sandboxId()))
+        .setTaskQueue(options.taskQueue())
+        // a killed sandbox's workflow completed: tracking it again finds it; a failed or terminated one may restart
+        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY)
+        .setTypedSearchAttributes(SearchAttributes.newBuilder()
+            .set(Sandman.SA_STATE, SandboxState.RUNNING.name())
+            .set(Sandman.SA_PROJECT_ID, spec.projectId())
+            .set(Sandman.SA_USER_ID, spec.userId())
+            .set(Sandman.SA_TEMPLATE, spec.template() == null ? "" : spec.template())
+            .build())
+        .build();
+  }
+
+  // ---- activity ---------------------------------------------------------------------------
+
+  /** The user did something now. Coalesced: at most one signal per sandbox per window. */
+  public void touch(String sandboxId) {
+    touch(sandboxId, null);
+  }
+
+  /** The user did something at {@code at} (the app's clock). */
+  public void touch(String sandboxId, Instant at) {
+    Validation.sandboxId(sandboxId);
+    touches.touch(sandboxId, at);
+  }
+
+  private void signalActivity(String sandboxId, Instant at) {
+    try {
+      temporal.newWorkflowStub(SandboxWorkflow.class, Sandman.workflowId(sandboxId)).activity(new ActivitySignal(at));
+    } catch (RuntimeException e) {
+      throw translate(sandboxId, e);
+    }
+  }
+
+  /** Resumes the sandbox if it is paused and returns once it is RUNNING; counts as activity. */
+  public SandboxStatus ensureRunning(String sandboxId) {
+    return resume(sandboxId, null);
+  }
+
+  // ---- reads ------------------------------------------------------------------------------
+
+  public SandboxStatus status(String sandboxId) {
+    Validation.sandboxId(sandboxId);
+    try {
+      SandboxStatus status = temporal.newWorkflowStub(SandboxWorkflow.class, Sandman.workflowId(sandboxId)).status();
+      remember(status);
+      return status;
+    } catch (WorkflowNotFoundException notFound) {
+      return closedStatus(sandboxId).orElseThrow(() -> notTracked(sandboxId));
+    } catch (RuntimeException e) {
+      Optional<SandboxStatus> closed = closedStatus(sandboxId);
+      if (closed.isPresent()) {
+        return closed.get();
+      }
+      throw translate(sandboxId, e);
+    }
+  }
+
+  /** The final status of a completed (KILLED) workflow, if that is what this sandbox has. */
+  private Optional<SandboxStatus> closedStatus(String sandboxId) {
+    Optional<WorkflowExecutionInfo> info = describe(sandboxId);
+    if (info.isEmpty() || info.get().getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
+      return Optional.empty();
+    }
+    if (info.get().getStatus() != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED) {
+      throw new SandmanException(SandmanException.Kind.CONFLICT, "the workflow of sandbox " + sandboxId
+          + " ended as " + shortStatus(info.get().getStatus()) + "; track it again to resume orchestration");
+    }
+    WorkflowStub stub = temporal.newUntypedWorkflowStub(Sandman.workflowId(sandboxId));
+    try {
+      return Optional.of(stub.getResult(5, TimeUnit.SECONDS, SandboxStatus.class));
+    } catch (Exception e) {
+      throw translate(sandboxId, e instanceof RuntimeException r ? r : new RuntimeException(e));
+    }
+  }
+
+  private Optional<WorkflowExecutionInfo> describe(String sandboxId) {
+    try {
+      DescribeWorkflowExecutionResponse response = service().blockingStub().describeWorkflowExecution(
+          DescribeWorkflowExecutionRequest.newBuilder()
+              .setNamespace(temporal.getOptions().getNamespace())
+              .setExecution(WorkflowExecution.newBuilder().setWorkflowId(Sandman.workflowId(sandboxId)))
+              .build());
+      return Optional.of(response.getWorkflowExecutionInfo());
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+        return Optional.empty();
+      }
+      throw translate(sandboxId, e);
+    }
+  }
+
+  /** Sandboxes by project, user and/or state, newest first, paginated. */
+  public ListPage list(ListQuery query) {
+    if (query.projectId() != null) {
+      Validation.id("projectId", query.projectId());
+    }
+    if (query.userId() != null) {
+      Validation.id("userId", query.userId());
+    }
+    if (query.pageSize() < 1 || query.pageSize() > ListQuery.MAX_PAGE_SIZE) {
+      throw SandmanException.invalid("pageSize", "pageSize must be between 1 and " + ListQuery.MAX_PAGE_SIZE);
+    }
+    if (!Boolean.FALSE.equals(visibilitySupported)) {
+      try {
+        ListPage page = listByVisibility(query);
+        visibilitySupported = true;
+        return page;
+      } catch (StatusRuntimeException e) {
+        Status.Code code = e.getStatus().getCode();
+        if (visibilitySupported == null && (code == Status.Code.UNIMPLEMENTED || code == Status.Code.INVALID_ARGUMENT)) {
+          log.info("the Temporal server answers no visibility queries ({}); listing by scanning workflows", code);
+          visibilitySupported = false;
+        } else if (code == Status.Code.INVALID_ARGUMENT) {
+          throw SandmanException.invalid("pageToken", "invalid page token or query: " + e.getStatus().getDescription());
+        } else {
+          throw translate(null, e);
+        }
+      }
+    }
+    return listByScan(query);
+  }
+
+  /** The visibility query operators can paste into the Temporal UI for the same filter. */
+  public static String visibilityQuery(ListQuery query) {
+    StringBuilder q = new StringBuilder("WorkflowType = '" + Sandman.WORKFLOW_TYPE + "' AND ExecutionStatus != 'ContinuedAsNew'");
+    if (query.projectId() != null) {
+      q.append(" AND ").append(Sandman.SA_PROJECT_ID.getName()).append(" = '").append(query.projectId()).append("'");
+    }
+    if (query.userId() != null) {
+      q.append(" AND ").append(Sandman.SA_USER_ID.getName()).append(" = '").append(query.userId()).append("'");
+    }
+    if (query.state() != null) {
+      q.append(" AND ").append(Sandman.SA_STATE.getName()).append(" = '").append(query.state().name()).append("'");
+    }
+    return q.toString();
+  }
+
+  private ListPage listByVisibility(ListQuery query) {
+    ListWorkflowExecutionsRequest.Builder request = ListWorkflowExecutionsRequest.newBuilder()
+        .setNamespace(temporal.getOptions().getNamespace())
+        .setQuery(visibilityQuery(query))
+        .setPageSize(query.pageSize());
+    if (query.pageToken() != null && !query.pageToken().isEmpty()) {
+      request.setNextPageToken(com.google.protobuf.ByteString.copyFrom(decodeToken(query.pageToken())));
+    }
+    ListWorkflowExecutionsResponse response = service().blockingStub().listWorkflowExecutions(request.build());
+    List<SandboxSummary> items = response.getExecutionsList().stream().map(this::summary).toList();
+    String next = response.getNextPageToken().isEmpty() ? null : encodeToken(response.getNextPageToken().toByteArray());
+    return new ListPage(items, next, "visibility");
+  }
+
+  /** For servers without visibility queries: list every workflow, describe each, filter, page. */
+  private ListPage listByScan(ListQuery query) {
+    Map<String, WorkflowExecutionInfo> latest = new HashMap<>();
+    String namespace = temporal.getOptions().getNamespace();
+    com.google.protobuf.ByteString token = com.google.protobuf.ByteString.EMPTY;
+    do {
+      var open = service().blockingStub().listOpenWorkflowExecutions(ListOpenWorkflowExecutionsRequest.newBuilder()
+          .setNamespace(namespace).setMaximumPageSize(1000).setNextPageToken(token).build());
+      open.getExecutionsList().forEach(info -> keepLatest(latest, info));
+      token = open.getNextPageToken();
+    } while (!token.isEmpty());
+    do {
+      var closed = service().blockingStub().listClosedWorkflowExecutions(ListClosedWorkflowExecutionsRequest.newBuilder()
+          .setNamespace(namespace).setMaximumPageSize(1000).setNextPageToken(token).build());
+      closed.getExecutionsList().forEach(info -> keepLatest(latest, info));
+      token = closed.getNextPageToken();
+    } while (!token.isEmpty());
+
+    List<SandboxSummary> matching = new ArrayList<>();
+    for (WorkflowExecutionInfo listed : latest.values()) {
+      String sandboxId = Sandman.sandboxIdOf(listed.getExecution().getWorkflowId());
+      if (sandboxId == null || !Sandman.WORKFLOW_TYPE.equals(listed.getType().getName())) {
+        continue;
+      }
+      WorkflowExecutionInfo info = describe(sandboxId).orElse(listed); // listings omit search attributes
+      SandboxSummary summary = summary(info);
+      if ((query.projectId() == null || query.projectId().equals(summary.projectId()))
+          && (query.userId() == null || query.userId().equals(summary.userId()))
+          && (query.state() == null || query.state().name().equals(summary.state()))) {
+        matching.add(summary);
+      }
+    }
+    matching.sort(Comparator.comparing(SandboxSummary::trackedAt, Comparator.nullsLast(Comparator.reverseOrder()))
+        .thenComparing(SandboxSummary::sandboxId));
+    int offset = 0;
+    if (query.pageToken() != null && !query.pageToken().isEmpty()) {
+      try {
+        offset = Integer.parseInt(new String(decodeToken(query.pageToken()), StandardCharsets.UTF_8).substring("scan:".length()));
+      } catch (RuntimeException e) {
+        throw SandmanException.invalid("pageToken", "invalid page token");
+      }
+    }
+    int end = Math.min(matching.size(), offset + query.pageSize());
+    String next = end < matching.size() ? encodeToken(("scan:" + end).getBytes(StandardCharsets.UTF_8)) : null;
+    return new ListPage(offset >= matching.size() ? List.of() : matching.subList(offset, end), next, "scan");
+  }
+
+  private static void keepLatest(Map<String, WorkflowExecutionInfo> latest, WorkflowExecutionInfo info) {
+    if (info.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW) {
+      return;
+    }
+    latest.merge(info.getExecution().getWorkflowId(), info,
+        (a, b) -> a.getStartTime().getSeconds() >= b.getStartTime().getSeconds() ? a : b);
+  }
+
+  private SandboxSummary summary(WorkflowExecutionInfo info) {
+    Map<String, String> attributes = new HashMap<>();
+    DataConverter converter = temporal.getOptions().getDataConverter();
+    info.getSearchAttributes().getIndexedFieldsMap().forEach((name, payload) -> {
+      try {
+        attributes.put(name, converter.fromPayload(payload, String.class, String.class));
+      } catch (RuntimeException ignored) {
+        // not one of ours, or not a keyword
+      }
+    });
+    Instant started = info.hasStartTime() ? Instant.ofEpochSecond(info.getStartTime().getSeconds(), info.getStartTime().getNanos()) : null;
+    Instant closed = info.hasCloseTime() ? Instant.ofEpochSecond(info.getCloseTime().getSeconds(), info.getCloseTime().getNanos()) : null;
+    return new SandboxSummary(
+        Sandman.sandboxIdOf(info.getExecution().getWorkflowId()),
+        attributes.get(Sandman.SA_PROJECT_ID.getName()),
+        attributes.get(Sandman.SA_USER_ID.getName()),
+        emptyToNull(attributes.get(Sandman.SA_TEMPLATE.getName())),
+        attributes.get(Sandman.SA_STATE.getName()),
+        started,
+        closed,
+        shortStatus(info.getStatus()));
+  }
+
+  // ---- changes ----------------------------------------------------------------------------
+
+  public SandboxStatus pause(String sandboxId, String reason) {
+    return change(sandboxId, () -> stub(sandboxId).pause(new ChangeRequest(Validation.reason(reason))));
+  }
+
+  public SandboxStatus resume(String sandboxId, String reason) {
+    return change(sandboxId, () -> stub(sandboxId).resume(new ChangeRequest(Validation.reason(reason))));
+  }
+
+  public SandboxStatus kill(String sandboxId, String reason) {
+    return change(sandboxId, () -> stub(sandboxId).kill(new ChangeRequest(Validation.reason(reason))));
+  }
+
+  public SandboxStatus setPolicy(String sandboxId, PolicyPatch patch) {
+    if (patch == null) {
+      throw SandmanException.invalid("policy", "a policy is required");
+    }
+    Validation.policy(Policy.defaults().merge(new PolicyPatch(patch.idleTimeout(), patch.pausedRetention(), patch.maxLifetime(), null)));
+    return change(sandboxId, () -> stub(sandboxId).setPolicy(patch));
+  }
+
+  private SandboxWorkflow stub(String sandboxId) {
+    return temporal.newWorkflowStub(SandboxWorkflow.class, Sandman.workflowId(sandboxId));
+  }
+
+  private SandboxStatus change(String sandboxId, Supplier<SandboxStatus> update) {
+    Validation.sandboxId(sandboxId);
+    try {
+      SandboxStatus status = update.get();
+      remember(status);
+      return status;
+    } catch (RuntimeException e) {
+      throw translate(sandboxId, e);
+    }
+  }
+
+  // ---- errors -----------------------------------------------------------------------------
+
+  private SandmanException notTracked(String sandboxId) {
+    return new SandmanException(SandmanException.Kind.NOT_FOUND, "sandbox " + sandboxId + " is not tracked");
+  }
+
+  /** Maps Temporal's exceptions to what the caller can act on. */
+  private SandmanException translate(String sandboxId, RuntimeException e) {
+    if (e instanceof SandmanException s) {
+      return s;
+    }
+    if (e instanceof WorkflowNotFoundException) {
+      Optional<WorkflowExecutionInfo> info = sandboxId == null ? Optional.empty() : describe(sandboxId);
+      if (info.isPresent()) {
+        return new SandmanException(SandmanException.Kind.CONFLICT,
+            "sandbox " + sandboxId + " is " + (info.get().getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED
+                ? "killed" : "no longer orchestrated (" + shortStatus(info.get().getStatus()) + ")"), null, e);
+      }
+      return notTracked(sandboxId);
+    }
+    if (e instanceof WorkflowUpdateException || e instanceof WorkflowException) {
+      ApplicationFailure app = applicationFailure(e);
+      if (app != null) {
+        String type = app.getType();
+        String message = app.getOriginalMessage();
+        if (IllegalArgumentException.class.getName().equals(type) || FailureType.INVALID_ARGUMENT.name().equals(type)) {
+          return new SandmanException(SandmanException.Kind.INVALID_ARGUMENT, message, "policy", e);
+        }
+        if (IllegalStateException.class.getName().equals(type) || FailureType.INVALID_STATE.name().equals(type)
+            || FailureType.SANDBOX_GONE.name().equals(type)) {
+          return new SandmanException(SandmanException.Kind.CONFLICT, message, null, e);
+        }
+        if (type != null && type.startsWith("E2B_")) {
+          return new SandmanException(SandmanException.Kind.E2B_FAILED, message, null, e);
+        }
+        return new SandmanException(SandmanException.Kind.CONFLICT, message, null, e);
+      }
+    }
+    StatusRuntimeException grpc = grpcCause(e);
+    if (grpc != null) {
+      Status.Code code = grpc.getStatus().getCode();
+      if (code == Status.Code.NOT_FOUND && sandboxId != null) {
+        return notTracked(sandboxId);
+      }
+      if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED || code == Status.Code.RESOURCE_EXHAUSTED) {
+        return new SandmanException(SandmanException.Kind.UNAVAILABLE, "Temporal is unavailable: " + grpc.getStatus().getDescription(), null, e);
+      }
+    }
+    return new SandmanException(SandmanException.Kind.UNAVAILABLE, "request failed: " + e.getMessage(), null, e);
+  }
+
+  private static ApplicationFailure applicationFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof ApplicationFailure app) {
+        return app;
+      }
+    }
+    return null;
+  }
+
+  private static StatusRuntimeException grpcCause(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof StatusRuntimeException s) {
+        return s;
+      }
+    }
+    return null;
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------
+
+  private void remember(SandboxStatus status) {
+    if (status != null && status.state() == SandboxState.KILLED) {
+      touches.markKilled(status.sandboxId(),
+          new SandmanException(SandmanException.Kind.CONFLICT, "sandbox " + status.sandboxId() + " is killed"));
+    }
+    if (status != null && status.policy() != null) {
+      if (idleTimeouts.size() > MAX_KNOWN_POLICIES) {
+        idleTimeouts.clear();
+      }
+      idleTimeouts.put(status.sandboxId(), status.policy().idleTimeout());
+    }
+  }
+
+  private WorkflowServiceStubs service() {
+    return temporal.getWorkflowServiceStubs();
+  }
+
+  private static String shortStatus(WorkflowExecutionStatus status) {
+    return status.name().replace("WORKFLOW_EXECUTION_STATUS_", "");
+  }
+
+  private static String emptyToNull(String value) {
+    return value == null || value.isEmpty() ? null : value;
+  }
+
+  private static String encodeToken(byte[] bytes) {
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  private static byte[] decodeToken(String token) {
+    try {
+      return Base64.getUrlDecoder().decode(token);
+    } catch (IllegalArgumentException e) {
+      throw SandmanException.invalid("pageToken", "invalid page token");
+    }
+  }
+
+  public WorkflowClient temporal() {
+    return temporal;
+  }
+
+  @Override
+  public void close() {
+    scheduler.shutdown();
+  }
+}

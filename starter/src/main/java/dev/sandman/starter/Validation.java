@@ -1,0 +1,92 @@
+package dev.sandman.starter;
+
+import dev.sandman.workflows.Policy;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** Input checks shared by the client, the HTTP API and the CLI. Each failure names its field. */
+public final class Validation {
+  private Validation() {}
+
+  /** E2B ids and app ids: letters, digits and a few separators; no paths, spaces or control chars. */
+  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}");
+  private static final Pattern TEMPLATE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}");
+  private static final int MAX_METADATA_ENTRIES = 32;
+  private static final int MAX_METADATA_KEY = 64;
+  private static final int MAX_METADATA_VALUE = 512;
+
+  public static String sandboxId(String value) {
+    return id("sandboxId", value);
+  }
+
+  public static String id(String field, String value) {
+    if (value == null || value.isEmpty()) {
+      throw SandmanException.invalid(field, field + " is required");
+    }
+    if (!ID.matcher(value).matches()) {
+      throw SandmanException.invalid(field, field + " must be 1-128 letters, digits or . _ : @ - (starting with a letter or digit)");
+    }
+    return value;
+  }
+
+  public static void track(TrackRequest request, boolean creating) {
+    if (request == null) {
+      throw SandmanException.invalid(null, "a request body is required");
+    }
+    if (!creating) {
+      sandboxId(request.sandboxId());
+    }
+    id("projectId", request.projectId());
+    id("userId", request.userId());
+    if (creating && request.template() == null) {
+      throw SandmanException.invalid("template", "template is required to create a sandbox (or give a sandboxId to track one)");
+    }
+    if (request.template() != null && !TEMPLATE.matcher(request.template()).matches()) {
+      throw SandmanException.invalid("template", "template must be 1-128 letters, digits or . _ : / @ -");
+    }
+    metadata(request.metadata());
+    if (request.policy() != null) {
+      Policy full = new Policy(
+          request.policy().idleTimeout() != null ? request.policy().idleTimeout() : Policy.DEFAULT_IDLE_TIMEOUT,
+          request.policy().pausedRetention() != null ? request.policy().pausedRetention() : Policy.DEFAULT_PAUSED_RETENTION,
+          request.policy().maxLifetime());
+      policy(full);
+    }
+  }
+
+  public static void policy(Policy policy) {
+    List<Policy.FieldError> errors = policy.validate();
+    if (!errors.isEmpty()) {
+      throw SandmanException.invalid("policy." + errors.get(0).field(), errors.get(0).message());
+    }
+  }
+
+  public static void metadata(Map<String, String> metadata) {
+    if (metadata == null) {
+      return;
+    }
+    if (metadata.size() > MAX_METADATA_ENTRIES) {
+      throw SandmanException.invalid("metadata", "metadata has more than " + MAX_METADATA_ENTRIES + " entries");
+    }
+    metadata.forEach((key, value) -> {
+      if (key == null || key.isEmpty() || key.length() > MAX_METADATA_KEY || hasControl(key)) {
+        throw SandmanException.invalid("metadata", "metadata keys must be 1-" + MAX_METADATA_KEY + " printable characters");
+      }
+      if (value == null || value.length() > MAX_METADATA_VALUE || hasControl(value)) {
+        throw SandmanException.invalid("metadata." + key, "metadata values must be strings of at most " + MAX_METADATA_VALUE + " printable characters");
+      }
+    });
+  }
+
+  public static String reason(String reason) {
+    if (reason != null && (reason.length() > 500 || hasControl(reason))) {
+      throw SandmanException.invalid("reason", "reason must be at most 500 printable characters");
+    }
+    return reason;
+  }
+
+  private static boolean hasControl(String value) {
+    return value.chars().anyMatch(c -> Character.isISOControl(c));
+  }
+}

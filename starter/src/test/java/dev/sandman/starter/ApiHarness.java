@@ -1,0 +1,77 @@
+package dev.sandman.starter;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sandman.starter.http.HttpApi;
+import dev.sandman.worker.SandmanTestEnv;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** The test server, a worker, the E2B simulator, a client and the HTTP API on a free port. */
+final class ApiHarness implements AutoCloseable {
+  static final String ADMIN = "admin-token-for-tests-0123456789";
+  static final String APP = "app-token-for-tests-0123456789";
+
+  final SandmanTestEnv t;
+  final SandmanClient client;
+  final HttpApi api;
+  final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  final ObjectMapper json = new ObjectMapper();
+
+  ApiHarness() throws Exception {
+    t = new SandmanTestEnv();
+    client = new SandmanClient(t.client, t.e2b, SandmanClient.Options.defaults().withTaskQueue(SandmanTestEnv.TASK_QUEUE));
+    api = HttpApi.start(client, new HttpApi.Config("127.0.0.1", 0, ADMIN, APP, HttpApi.Config.DEFAULT_MAX_BODY),
+        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+  }
+
+  record Reply(int status, JsonNode body, String raw) {
+    String text(String field) {
+      return body == null || body.get(field) == null ? null : body.get(field).asText();
+    }
+  }
+
+  Reply admin(String method, String path, String body) throws Exception {
+    return call(method, path, body, "Authorization", "Bearer " + ADMIN);
+  }
+
+  Reply app(String user, String method, String path, String body) throws Exception {
+    return call(method, path, body, "Authorization", "Bearer " + APP, "X-Sandman-User", user);
+  }
+
+  Reply call(String method, String path, String body, String... headers) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + path))
+        .timeout(Duration.ofSeconds(30))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    if (body != null) {
+      request.header("Content-Type", "application/json");
+    }
+    for (int i = 0; i < headers.length; i += 2) {
+      request.header(headers[i], headers[i + 1]);
+    }
+    HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    JsonNode node = null;
+    try {
+      node = response.body().isEmpty() ? null : json.readTree(response.body());
+    } catch (Exception notJson) {
+      // metrics are text
+    }
+    return new Reply(response.statusCode(), node, response.body());
+  }
+
+  String trackBody(String sandboxId, String project, String user) {
+    return "{\"sandboxId\":\"" + sandboxId + "\",\"projectId\":\"" + project + "\",\"userId\":\"" + user + "\"}";
+  }
+
+  @Override
+  public void close() {
+    api.close();
+    client.close();
+    t.close();
+  }
+}

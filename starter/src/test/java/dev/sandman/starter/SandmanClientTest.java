@@ -1,0 +1,81 @@
+package dev.sandman.starter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sandman.e2bsim.E2bSimulator;
+import dev.sandman.workflows.Policy;
+import dev.sandman.workflows.SandboxState;
+import dev.sandman.workflows.SandboxStatus;
+import dev.sandman.workflows.SandmanJson;
+import dev.sandman.worker.SandmanTestEnv;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class SandmanClientTest {
+  @Test
+  void aSandboxCreatedForAFailedTrackIsKilledAgain() throws Exception {
+    try (SandmanTestEnv t = new SandmanTestEnv()) {
+      // a Temporal that cannot be reached
+      WorkflowServiceStubs nowhere = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder()
+          .setTarget("127.0.0.1:1").setRpcTimeout(Duration.ofSeconds(1)).build());
+      WorkflowClient unreachable = WorkflowClient.newInstance(nowhere,
+          WorkflowClientOptions.newBuilder().setDataConverter(SandmanJson.dataConverter()).build());
+      try (SandmanClient client = new SandmanClient(unreachable, t.e2b, SandmanClient.Options.defaults())) {
+        assertThatThrownBy(() -> client.create(new TrackRequest(null, "p1", "u1", "base", null, null)))
+            .isInstanceOf(SandmanException.class);
+      } finally {
+        nowhere.shutdownNow();
+      }
+      assertThat(t.sim.successes("create", null)).isEqualTo(1);
+      assertThat(t.sim.successes("kill", null)).isEqualTo(1);
+      assertThat(t.sim.size()).isZero(); // no orphan left running
+    }
+  }
+
+  @Test
+  void coalescedTouchesNeverLetAnActiveSandboxPause() throws Exception {
+    try (SandmanTestEnv t = new SandmanTestEnv();
+        SandmanClient client = new SandmanClient(t.client, t.e2b,
+            SandmanClient.Options.defaults().withTaskQueue(SandmanTestEnv.TASK_QUEUE).withTouchWindow(Duration.ofSeconds(5)))) {
+      String id = t.newSandbox();
+      // idle timeout 2 s, window 5 s: the client shrinks the window to a quarter of the idle timeout
+      client.track(TrackRequest.of(id, "p1", "u1").withPolicy(new Policy(Duration.ofSeconds(2), null, null)));
+      long until = System.nanoTime() + Duration.ofSeconds(6).toNanos();
+      int touches = 0;
+      while (System.nanoTime() < until) {
+        client.touch(id);
+        touches++;
+        Thread.sleep(20);
+      }
+      SandboxStatus active = client.status(id);
+      assertThat(active.state()).isEqualTo(SandboxState.RUNNING);
+      assertThat(active.counters().pauses()).isZero();
+      assertThat(active.counters().activitySignals()).isBetween(6L, 20L).isLessThan(touches / 5);
+      assertThat(t.sim.count("pause", id)).isZero();
+
+      Thread.sleep(3500); // the user left
+      assertThat(client.status(id).state()).isEqualTo(SandboxState.PAUSED);
+    }
+  }
+
+  @Test
+  void listFallsBackToScanningOnTheTestServerAndSaysSo() throws Exception {
+    try (SandmanTestEnv t = new SandmanTestEnv();
+        SandmanClient client = new SandmanClient(t.client, t.e2b, SandmanClient.Options.defaults().withTaskQueue(SandmanTestEnv.TASK_QUEUE))) {
+      String id = t.newSandbox();
+      client.track(TrackRequest.of(id, "p1", "u1"));
+      ListPage page = client.list(ListQuery.all().withProject("p1"));
+      assertThat(page.source()).isEqualTo("scan");
+      assertThat(page.items()).extracting(SandboxSummary::sandboxId).containsExactly(id);
+      assertThat(SandmanClient.visibilityQuery(ListQuery.all().withProject("p1").withState(SandboxState.PAUSED)))
+          .isEqualTo("WorkflowType = 'SandboxWorkflow' AND ExecutionStatus != 'ContinuedAsNew'"
+              + " AND SandboxProjectId = 'p1' AND SandboxState = 'PAUSED'");
+      assertThatThrownBy(() -> client.list(ListQuery.all().withProject("p'1"))).isInstanceOf(SandmanException.class);
+    }
+  }
+}
