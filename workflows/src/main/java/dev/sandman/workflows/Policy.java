@@ -18,9 +18,9 @@ public record Policy(
   public static final Duration DEFAULT_PAUSED_RETENTION = Duration.ofDays(30);
   public static final Duration MIN_IDLE_TIMEOUT = Duration.ofSeconds(1);
   public static final Duration MAX_IDLE_TIMEOUT = Duration.ofDays(7);
-  public static final Duration MIN_RETENTION = Duration.ofMinutes(1);
+  public static final Duration MIN_RETENTION = Duration.ofSeconds(10);
   public static final Duration MAX_RETENTION = Duration.ofDays(3650);
-  public static final Duration MIN_LIFETIME = Duration.ofMinutes(1);
+  public static final Duration MIN_LIFETIME = Duration.ofSeconds(10);
   public static final Duration MAX_LIFETIME = Duration.ofDays(3650);
 
   public static Policy defaults() {

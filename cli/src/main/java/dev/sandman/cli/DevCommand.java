@@ -1,0 +1,114 @@
+package dev.sandman.cli;
+
+import dev.sandman.worker.Env;
+import dev.sandman.workflows.Policy;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "dev", description = "Run Sandman on its embedded default: Temporal's test server, the E2B simulator"
+    + " (real E2B when E2B_API_KEY is set), a worker and the HTTP API, in one process. Ctrl-C stops everything.")
+final class DevCommand implements Callable<Integer> {
+  private final Env env;
+
+  @Option(names = "--host", defaultValue = "127.0.0.1") String host;
+  @Option(names = "--temporal-port", defaultValue = "7233") int temporalPort;
+  @Option(names = "--http-port", defaultValue = "8080") int httpPort;
+  @Option(names = "--e2b-port", defaultValue = "3000") int e2bPort;
+  @Option(names = "--idle-timeout", description = "default idle timeout of tracked sandboxes, e.g. PT20S") String idleTimeout;
+  @Option(names = "--paused-retention", description = "default paused retention, e.g. PT2M") String retention;
+  @Option(names = "--max-lifetime", description = "default max lifetime") String lifetime;
+  @Option(names = "--demo", description = "drive a few simulated sandboxes through pause, resume and a retention kill") boolean demo;
+
+  DevCommand(Env env) {
+    this.env = env;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Policy defaults = new Policy(
+        SandmanCli.duration("--idle-timeout", idleTimeout),
+        SandmanCli.duration("--paused-retention", retention),
+        SandmanCli.duration("--max-lifetime", lifetime));
+    if (defaults.idleTimeout() != null || defaults.pausedRetention() != null || defaults.maxLifetime() != null) {
+      dev.sandman.starter.Validation.policy(new Policy(
+          defaults.idleTimeout() != null ? defaults.idleTimeout() : Policy.DEFAULT_IDLE_TIMEOUT,
+          defaults.pausedRetention() != null ? defaults.pausedRetention() : Policy.DEFAULT_PAUSED_RETENTION,
+          defaults.maxLifetime()));
+    } else {
+      defaults = null;
+    }
+    String admin = env.get("SANDMAN_ADMIN_TOKEN", null);
+    String app = env.get("SANDMAN_APP_TOKEN", null);
+    boolean generated = admin == null && app == null;
+    if (generated) {
+      admin = "sandman-admin-" + randomToken();
+      app = "sandman-app-" + randomToken();
+    }
+    DevStack stack = DevStack.start(env, new DevStack.Settings(host, temporalPort, httpPort, e2bPort, defaults, admin, app));
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      System.out.println("\nsandman dev: stopping");
+      stack.close();
+      stopped.countDown();
+    }, "sandman-dev-shutdown"));
+    printBanner(stack, generated);
+    if (demo) {
+      new DevDemo(stack, System.out).run();
+    }
+    stopped.await();
+    return 0;
+  }
+
+  private void printBanner(DevStack stack, boolean generated) {
+    String http = stack.httpUrl();
+    String e2b = stack.sim != null ? stack.sim.url() : stack.e2b.baseUrl();
+    Policy shown = stack.settings.defaults();
+    System.out.println();
+    System.out.println("Sandman dev mode is running.");
+    System.out.println();
+    System.out.printf("  Temporal (test server)  %s   namespace default   any Temporal client: TEMPORAL_ADDRESS=%s%n",
+        stack.temporalAddress(), stack.temporalAddress());
+    System.out.printf("  E2B                     %s%s%n", e2b, stack.sim != null ? "   (simulator; set E2B_API_KEY for real E2B)" : "   (real E2B)");
+    System.out.printf("  HTTP API                %s   spec %s/openapi.json   metrics %s/metrics%n", http, http, http);
+    System.out.printf("  admin token             %s%s%n", stack.settings.adminToken() == null ? "(none)" : stack.settings.adminToken(),
+        generated ? "   (generated; set SANDMAN_ADMIN_TOKEN to choose)" : "");
+    System.out.printf("  app token               %s   (send X-Sandman-User: <userId> with it)%n",
+        stack.settings.appToken() == null ? "(none)" : stack.settings.appToken());
+    System.out.printf("  policy defaults         idle %s, paused retention %s%s%n",
+        shown != null && shown.idleTimeout() != null ? shown.idleTimeout() : Policy.DEFAULT_IDLE_TIMEOUT,
+        shown != null && shown.pausedRetention() != null ? shown.pausedRetention() : Policy.DEFAULT_PAUSED_RETENTION,
+        shown != null && shown.maxLifetime() != null ? ", max lifetime " + shown.maxLifetime() : "");
+    System.out.println();
+    System.out.println("Try it (copy and paste):");
+    System.out.printf("  export TOKEN=%s%n", stack.settings.adminToken());
+    if (stack.sim != null) {
+      System.out.printf("  SB=$(curl -s -X POST %s/sandboxes -H 'X-API-Key: %s' -H 'Content-Type: application/json' \\%n"
+          + "       -d '{\"templateID\":\"base\",\"timeout\":600,\"autoPause\":true}' | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"sandboxID\"])')%n",
+          e2b, DevStack.SIMULATOR_KEY);
+      System.out.printf("  curl -s -X POST %s/v1/sandboxes -H \"Authorization: Bearer $TOKEN\" -d \"{\\\"sandboxId\\\":\\\"$SB\\\",\\\"projectId\\\":\\\"demo\\\",\\\"userId\\\":\\\"me\\\"}\"%n", http);
+    } else {
+      System.out.printf("  curl -s -X POST %s/v1/sandboxes -H \"Authorization: Bearer $TOKEN\" -d '{\"projectId\":\"demo\",\"userId\":\"me\",\"template\":\"base\"}'%n", http);
+    }
+    System.out.printf("  curl -s %s/v1/sandboxes/$SB -H \"Authorization: Bearer $TOKEN\"%n", http);
+    System.out.printf("  curl -s -X POST %s/v1/sandboxes/$SB/activity -H \"Authorization: Bearer $TOKEN\"%n", http);
+    System.out.printf("  TEMPORAL_ADDRESS=%s ./sandman list --project demo%n", stack.temporalAddress());
+    System.out.println();
+    System.out.println("Ctrl-C stops everything.");
+    System.out.flush();
+  }
+
+  private static String randomToken() {
+    byte[] bytes = new byte[18];
+    new SecureRandom().nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  static Duration orDefault(Duration value, Duration fallback) {
+    return value != null ? value : fallback;
+  }
+}

@@ -1,0 +1,88 @@
+package dev.sandman.cli;
+
+import dev.sandman.activities.E2bClient;
+import dev.sandman.activities.E2bConfig;
+import dev.sandman.e2bsim.E2bSimulator;
+import dev.sandman.starter.SandmanClient;
+import dev.sandman.starter.http.HttpApi;
+import dev.sandman.worker.Env;
+import dev.sandman.worker.SandmanWorker;
+import dev.sandman.worker.TemporalConnection;
+import dev.sandman.worker.WorkerConfig;
+import dev.sandman.workflows.Policy;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+
+/** Everything dev mode runs, in one process: Temporal, the E2B simulator, a worker, the HTTP API. */
+final class DevStack implements AutoCloseable {
+  static final String SIMULATOR_KEY = "e2b_dev_simulator_key";
+
+  record Settings(String host, int temporalPort, int httpPort, int e2bPort, Policy defaults, String adminToken, String appToken) {}
+
+  final Settings settings;
+  final EmbeddedTemporal temporal;
+  final E2bSimulator sim; // null when running against real E2B
+  final E2bConfig e2b;
+  final TemporalConnection connection;
+  final SandmanWorker worker;
+  final SandmanClient client;
+  final HttpApi api;
+
+  private DevStack(Settings settings, EmbeddedTemporal temporal, E2bSimulator sim, E2bConfig e2b,
+      TemporalConnection connection, SandmanWorker worker, SandmanClient client, HttpApi api) {
+    this.settings = settings;
+    this.temporal = temporal;
+    this.sim = sim;
+    this.e2b = e2b;
+    this.connection = connection;
+    this.worker = worker;
+    this.client = client;
+    this.api = api;
+  }
+
+  static DevStack start(Env env, Settings settings) throws IOException {
+    EmbeddedTemporal temporal = EmbeddedTemporal.start(settings.host(), settings.temporalPort());
+    E2bSimulator sim = null;
+    E2bConfig e2b;
+    if (env.get("E2B_API_KEY", null) != null) {
+      e2b = E2bConfig.fromEnv(env.asMap()); // real E2B
+    } else {
+      sim = new E2bSimulator(E2bSimulator.Options.defaults()).start(settings.e2bPort());
+      e2b = E2bConfig.of(sim.url(), SIMULATOR_KEY);
+    }
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    TemporalConnection connection = TemporalConnection.connect(
+        Map.of("TEMPORAL_ADDRESS", settings.host() + ":" + temporal.port(), "TEMPORAL_NAMESPACE", "default"), registry);
+    EmbeddedTemporal.registerSearchAttributes(connection.service(), "default");
+    WorkerConfig workerConfig = WorkerConfig.fromEnv(env).withE2b(e2b).withHealthPort(0);
+    SandmanWorker worker = SandmanWorker.start(connection.client(), workerConfig, registry);
+    SandmanClient client = new SandmanClient(connection.client(), new E2bClient(e2b),
+        Connection.options(env).withTaskQueue(workerConfig.taskQueue()).withDefaultPolicy(settings.defaults()));
+    HttpApi api = HttpApi.start(client, new HttpApi.Config(settings.host(), settings.httpPort(), settings.adminToken(),
+        settings.appToken(), HttpApi.Config.DEFAULT_MAX_BODY), registry);
+    return new DevStack(settings, temporal, sim, e2b, connection, worker, client, api);
+  }
+
+  String temporalAddress() {
+    return settings.host() + ":" + temporal.port();
+  }
+
+  String httpUrl() {
+    return "http://" + settings.host() + ":" + api.port();
+  }
+
+  @Override
+  public void close() {
+    api.close();
+    worker.shutdown(Duration.ofSeconds(5));
+    client.close();
+    connection.close();
+    if (sim != null) {
+      sim.close();
+    }
+    temporal.close();
+  }
+}

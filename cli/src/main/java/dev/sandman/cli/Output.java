@@ -1,0 +1,123 @@
+package dev.sandman.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.sandman.starter.ListPage;
+import dev.sandman.starter.SandboxSummary;
+import dev.sandman.workflows.SandboxStatus;
+import dev.sandman.workflows.SandmanJson;
+import dev.sandman.workflows.Transition;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Human tables by default, JSON with --json. */
+final class Output {
+  private final PrintStream out;
+  private final boolean json;
+
+  Output(PrintStream out, boolean json) {
+    this.out = out;
+    this.json = json;
+  }
+
+  void status(SandboxStatus status) {
+    if (json) {
+      json(status);
+      return;
+    }
+    List<List<String>> rows = new ArrayList<>();
+    rows.add(List.of("sandbox", status.sandboxId()));
+    rows.add(List.of("project / user", status.projectId() + " / " + status.userId()));
+    rows.add(List.of("template", text(status.template())));
+    rows.add(List.of("state", status.state() + " since " + text(status.stateSince())));
+    rows.add(List.of("last activity", text(status.lastActivityAt())));
+    rows.add(List.of("pauses at", status.pauseDeadline() == null ? "-" : status.pauseDeadline() + " (" + until(status.pauseDeadline()) + ")"));
+    rows.add(List.of("killed at", status.killDeadline() == null ? "-" : status.killDeadline() + " (" + status.killCause().wireName() + ")"));
+    rows.add(List.of("policy", "idle " + status.policy().idleTimeout() + ", paused retention " + status.policy().pausedRetention()
+        + (status.policy().maxLifetime() == null ? "" : ", max lifetime " + status.policy().maxLifetime())));
+    rows.add(List.of("counters", "pauses " + status.counters().pauses() + ", resumes " + status.counters().resumes()
+        + ", activity signals " + status.counters().activitySignals() + ", E2B calls " + status.counters().e2bCalls()
+        + ", runs " + status.counters().runs()));
+    if (status.lastError() != null) {
+      rows.add(List.of("last error", status.lastError().at() + " " + status.lastError().operation() + ": " + status.lastError().message()));
+    }
+    table(null, rows);
+    out.println();
+    List<List<String>> transitions = new ArrayList<>();
+    for (Transition t : status.transitions()) {
+      transitions.add(List.of(t.at().toString(), t.from() == null ? "-" : t.from().name(), t.to().name(), t.cause().wireName()));
+    }
+    table(List.of("AT", "FROM", "TO", "CAUSE"), transitions);
+  }
+
+  void page(ListPage page) {
+    if (json) {
+      json(page);
+      return;
+    }
+    List<List<String>> rows = new ArrayList<>();
+    for (SandboxSummary item : page.items()) {
+      rows.add(List.of(item.sandboxId(), text(item.projectId()), text(item.userId()), text(item.template()),
+          text(item.state()), text(item.trackedAt())));
+    }
+    table(List.of("SANDBOX", "PROJECT", "USER", "TEMPLATE", "STATE", "TRACKED"), rows);
+    if (page.nextPageToken() != null) {
+      out.println("more: --page-token " + page.nextPageToken());
+    }
+    if ("scan".equals(page.source())) {
+      out.println("(listed by scanning workflows: this Temporal server answers no visibility queries)");
+    }
+  }
+
+  void message(String text, Object asJson) {
+    if (json) {
+      json(asJson);
+    } else {
+      out.println(text);
+    }
+  }
+
+  void json(Object value) {
+    try {
+      out.println(SandmanJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(value));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  void table(List<String> headers, List<List<String>> rows) {
+    int columns = headers != null ? headers.size() : rows.isEmpty() ? 0 : rows.get(0).size();
+    int[] widths = new int[columns];
+    List<List<String>> all = new ArrayList<>();
+    if (headers != null) {
+      all.add(headers);
+    }
+    all.addAll(rows);
+    for (List<String> row : all) {
+      for (int i = 0; i < columns; i++) {
+        widths[i] = Math.max(widths[i], row.get(i).length());
+      }
+    }
+    for (List<String> row : all) {
+      StringBuilder line = new StringBuilder();
+      for (int i = 0; i < columns; i++) {
+        line.append(i == columns - 1 ? row.get(i) : String.format("%-" + (widths[i] + 2) + "s", row.get(i)));
+      }
+      out.println(line.toString().stripTrailing());
+    }
+    if (headers != null && rows.isEmpty()) {
+      out.println("(none)");
+    }
+  }
+
+  private static String text(Object value) {
+    return value == null ? "-" : value.toString();
+  }
+
+  private static String until(Instant deadline) {
+    Duration left = Duration.between(Instant.now(), deadline);
+    return left.isNegative() ? "due" : "in " + left.withNanos(0).toString().substring(2).toLowerCase();
+  }
+}

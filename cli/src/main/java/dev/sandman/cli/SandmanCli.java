@@ -1,0 +1,228 @@
+package dev.sandman.cli;
+
+import dev.sandman.starter.ListQuery;
+import dev.sandman.starter.SandmanException;
+import dev.sandman.starter.TrackRequest;
+import dev.sandman.starter.TrackResult;
+import dev.sandman.worker.Env;
+import dev.sandman.workflows.Policy;
+import dev.sandman.workflows.PolicyPatch;
+import dev.sandman.workflows.SandboxState;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The {@code sandman} command. Client commands talk to Temporal through the standard environment
+ * (TEMPORAL_ADDRESS, ...); {@code serve}, {@code worker}, {@code dev} and {@code e2b-sim} run servers.
+ * Exit codes: 0 done, 2 bad input, 3 not tracked, 4 impossible in this state, 5 E2B failed,
+ * 6 Temporal unavailable, 1 anything else.
+ */
+@Command(
+    name = "sandman",
+    mixinStandardHelpOptions = true,
+    version = "sandman 0.1.0",
+    description = "Durable lifecycle orchestration for E2B sandboxes, on Temporal.",
+    subcommands = {ServeCommand.class, WorkerCommand.class, DevCommand.class, E2bSimCommand.class, CommandLine.HelpCommand.class})
+public final class SandmanCli {
+  static final int OK = 0;
+  static final int FAILED = 1;
+  static final int BAD_INPUT = 2;
+  static final int NOT_FOUND = 3;
+  static final int CONFLICT = 4;
+  static final int E2B_FAILED = 5;
+  static final int UNAVAILABLE = 6;
+
+  @Option(names = "--json", scope = CommandLine.ScopeType.INHERIT, description = "Print JSON instead of tables.")
+  boolean json;
+
+  private final Env env;
+  private final PrintStream out;
+  private Connection connection;
+
+  SandmanCli(Env env, PrintStream out) {
+    this.env = env;
+    this.out = out;
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(Env.system(), System.out, System.err, args));
+  }
+
+  static int run(Env env, PrintStream out, PrintStream err, String... args) {
+    SandmanCli cli = new SandmanCli(env, out);
+    CommandLine commandLine = new CommandLine(cli, new CommandLine.IFactory() {
+      @Override
+      public <K> K create(Class<K> type) throws Exception {
+        if (type == ServeCommand.class || type == WorkerCommand.class || type == DevCommand.class || type == E2bSimCommand.class) {
+          return type.getDeclaredConstructor(Env.class).newInstance(env);
+        }
+        return CommandLine.defaultFactory().create(type);
+      }
+    });
+    commandLine.setOut(new java.io.PrintWriter(out, true));
+    commandLine.setErr(new java.io.PrintWriter(err, true));
+    commandLine.setExecutionExceptionHandler((e, line, parsed) -> {
+      int code = exitCode(e);
+      err.println("sandman: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+      return code;
+    });
+    try {
+      return commandLine.execute(args);
+    } finally {
+      if (cli.connection != null) {
+        cli.connection.close();
+      }
+    }
+  }
+
+  static int exitCode(Throwable e) {
+    if (e instanceof SandmanException s) {
+      return switch (s.kind()) {
+        case INVALID_ARGUMENT -> BAD_INPUT;
+        case NOT_FOUND -> NOT_FOUND;
+        case CONFLICT -> CONFLICT;
+        case E2B_FAILED -> E2B_FAILED;
+        case UNAVAILABLE -> UNAVAILABLE;
+      };
+    }
+    if (e instanceof Env.ConfigException || e instanceof IllegalArgumentException) {
+      return BAD_INPUT;
+    }
+    return FAILED;
+  }
+
+  private Connection connection() {
+    if (connection == null) {
+      connection = Connection.open(env, null);
+    }
+    return connection;
+  }
+
+  private Output output() {
+    return new Output(out, json);
+  }
+
+  // ---- client commands --------------------------------------------------------------------
+
+  @Command(name = "track", description = "Track a sandbox (or create one through E2B with --template and no id).")
+  int track(
+      @Parameters(arity = "0..1", paramLabel = "SANDBOX_ID") String sandboxId,
+      @Option(names = "--project", required = true) String projectId,
+      @Option(names = "--user", required = true) String userId,
+      @Option(names = "--template") String template,
+      @Option(names = "--meta", description = "key=value, repeatable") Map<String, String> metadata,
+      @Option(names = "--idle-timeout", description = "e.g. PT10M") String idleTimeout,
+      @Option(names = "--paused-retention", description = "e.g. P30D") String retention,
+      @Option(names = "--max-lifetime", description = "e.g. P7D") String lifetime) {
+    Policy policy = idleTimeout == null && retention == null && lifetime == null ? null
+        : new Policy(duration("--idle-timeout", idleTimeout), duration("--paused-retention", retention), duration("--max-lifetime", lifetime));
+    TrackRequest request = new TrackRequest(sandboxId, projectId, userId, template,
+        metadata == null ? null : new LinkedHashMap<>(metadata), policy);
+    TrackResult result = sandboxId == null ? connection().client.create(request) : connection().client.track(request);
+    if (!json) {
+      out.println(result.created() ? "tracking " + result.status().sandboxId() : result.status().sandboxId() + " was already tracked");
+    }
+    output().status(result.status());
+    return OK;
+  }
+
+  @Command(name = "touch", description = "Record activity (pushes the idle deadline back; wakes a paused sandbox).")
+  int touch(@Parameters(paramLabel = "SANDBOX_ID") String sandboxId,
+      @Option(names = "--at", description = "RFC 3339 time of the activity (default now)") String at) {
+    connection().client.touch(sandboxId, at == null ? null : instant("--at", at));
+    output().message("activity recorded for " + sandboxId, Map.of("sandboxId", sandboxId, "accepted", true));
+    return OK;
+  }
+
+  @Command(name = "status", description = "Show a sandbox's state, deadlines, policy and recent transitions.")
+  int status(@Parameters(paramLabel = "SANDBOX_ID") String sandboxId) {
+    output().status(connection().client.status(sandboxId));
+    return OK;
+  }
+
+  @Command(name = "list", description = "List sandboxes by project, user and/or state.")
+  int list(
+      @Option(names = "--project") String projectId,
+      @Option(names = "--user") String userId,
+      @Option(names = "--state", description = "RUNNING, PAUSING, PAUSED, RESUMING or KILLED") String state,
+      @Option(names = "--page-size", defaultValue = "50") int pageSize,
+      @Option(names = "--page-token") String pageToken) {
+    SandboxState parsed = null;
+    if (state != null) {
+      try {
+        parsed = SandboxState.valueOf(state.toUpperCase());
+      } catch (IllegalArgumentException e) {
+        throw SandmanException.invalid("state", "--state must be one of RUNNING, PAUSING, PAUSED, RESUMING, KILLED");
+      }
+    }
+    output().page(connection().client.list(new ListQuery(projectId, userId, parsed, pageSize, pageToken)));
+    return OK;
+  }
+
+  @Command(name = "pause", description = "Pause now; returns once PAUSED.")
+  int pause(@Parameters(paramLabel = "SANDBOX_ID") String sandboxId, @Option(names = "--reason") String reason) {
+    output().status(connection().client.pause(sandboxId, reason));
+    return OK;
+  }
+
+  @Command(name = "resume", description = "Resume now; returns once RUNNING.")
+  int resume(@Parameters(paramLabel = "SANDBOX_ID") String sandboxId, @Option(names = "--reason") String reason) {
+    output().status(connection().client.resume(sandboxId, reason));
+    return OK;
+  }
+
+  @Command(name = "kill", description = "Kill the sandbox; returns once KILLED.")
+  int kill(@Parameters(paramLabel = "SANDBOX_ID") String sandboxId, @Option(names = "--reason") String reason) {
+    output().status(connection().client.kill(sandboxId, reason));
+    return OK;
+  }
+
+  @Command(name = "policy", description = "Change a sandbox's policy; deadlines move at once.")
+  int policy(
+      @Parameters(paramLabel = "SANDBOX_ID") String sandboxId,
+      @Option(names = "--idle-timeout") String idleTimeout,
+      @Option(names = "--paused-retention") String retention,
+      @Option(names = "--max-lifetime") String lifetime,
+      @Option(names = "--no-max-lifetime", description = "remove the lifetime limit") boolean noLifetime) {
+    if (idleTimeout == null && retention == null && lifetime == null && !noLifetime) {
+      throw SandmanException.invalid("policy", "give at least one of --idle-timeout, --paused-retention, --max-lifetime, --no-max-lifetime");
+    }
+    PolicyPatch patch = new PolicyPatch(duration("--idle-timeout", idleTimeout), duration("--paused-retention", retention),
+        duration("--max-lifetime", lifetime), noLifetime ? Boolean.TRUE : null);
+    output().status(connection().client.setPolicy(sandboxId, patch));
+    return OK;
+  }
+
+  static Duration duration(String option, String text) {
+    return parse(option, text, Duration::parse, "an ISO-8601 duration like PT10M");
+  }
+
+  static Instant instant(String option, String text) {
+    return parse(option, text, t -> OffsetDateTime.parse(t).toInstant(), "an RFC 3339 time like 2026-01-02T03:04:05Z");
+  }
+
+  private static <T> T parse(String option, String text, Function<String, T> parser, String expected) {
+    if (text == null) {
+      return null;
+    }
+    try {
+      return parser.apply(text);
+    } catch (DateTimeParseException e) {
+      throw SandmanException.invalid(option, option + " must be " + expected + ", got '" + text + "'");
+    }
+  }
+
+  /** Runs a server command until it is stopped, mapping failures to exit codes. */
+  interface Server extends Callable<Integer> {}
+}
