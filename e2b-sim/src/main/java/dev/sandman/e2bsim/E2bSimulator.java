@@ -87,6 +87,10 @@ public final class E2bSimulator implements AutoCloseable {
   /** One logged call: operation, sandbox (if any), answered status (0: connection reset). */
   public record Call(Instant at, String operation, String sandboxId, int status) {}
 
+  /** A whole request and answer, kept when {@link #recordTraffic} is on (contract tests). */
+  public record Exchange(String method, String path, String rawQuery, Map<String, String> requestHeaders,
+      byte[] requestBody, int status, Map<String, String> responseHeaders, byte[] responseBody) {}
+
   private final Options options;
   private final ObjectMapper json;
   private final Map<String, SimSandbox> sandboxes = new ConcurrentHashMap<>();
@@ -94,6 +98,8 @@ public final class E2bSimulator implements AutoCloseable {
   private final Map<Fault, AtomicLong> faultUses = new ConcurrentHashMap<>();
   private final List<Call> calls = new CopyOnWriteArrayList<>();
   private final AtomicLong ids = new AtomicLong();
+  private final List<Exchange> traffic = new CopyOnWriteArrayList<>();
+  private volatile boolean recordTraffic;
   private final Object lock = new Object();
   private HttpServer server;
   private ExecutorService executor;
@@ -174,6 +180,15 @@ public final class E2bSimulator implements AutoCloseable {
     calls.clear();
   }
 
+  /** Keep every request and answer of E2B's API (not the admin endpoints) from now on. */
+  public void recordTraffic(boolean on) {
+    recordTraffic = on;
+  }
+
+  public List<Exchange> traffic() {
+    return List.copyOf(traffic);
+  }
+
   /** The sandbox's state as E2B reports it ("running", "paused"), or null when it does not exist. */
   public String stateOf(String sandboxId) {
     synchronized (lock) {
@@ -248,6 +263,7 @@ public final class E2bSimulator implements AutoCloseable {
         sandboxId = URLDecoder.decode(path[2], StandardCharsets.UTF_8);
       }
       operation = operationOf(method, path);
+      byte[] body = readBody(exchange);
       Answer answer;
       if (operation == null) {
         operation = "unknown";
@@ -257,12 +273,17 @@ public final class E2bSimulator implements AutoCloseable {
       } else {
         answer = injected(operation);
         if (answer == null) {
-          byte[] body = readBody(exchange);
           answer = dispatch(operation, sandboxId, body, uri.getRawQuery());
         }
       }
       calls.add(new Call(now(), operation, sandboxId, answer.status()));
-      respond(exchange, answer);
+      byte[] sent = respond(exchange, answer);
+      if (recordTraffic) {
+        Map<String, String> requestHeaders = new HashMap<>();
+        exchange.getRequestHeaders().forEach((k, v) -> requestHeaders.put(k, String.join(",", v)));
+        traffic.add(new Exchange(method, uri.getRawPath(), uri.getRawQuery(), requestHeaders, body,
+            answer.status(), Map.copyOf(answer.headers()), sent));
+      }
     } catch (Reset reset) {
       calls.add(new Call(now(), operation, sandboxId, 0));
       // closing without an answer: the client sees the connection end
@@ -371,7 +392,7 @@ public final class E2bSimulator implements AutoCloseable {
     synchronized (lock) {
       Instant now = now();
       SimSandbox sandbox = newSandbox(template.asText(), autoPause, metadata, now, now.plusSeconds(timeout));
-      return Answer.of(201, sandboxJson(sandbox, false));
+      return Answer.of(201, sandboxJson(sandbox, Shape.SANDBOX));
     }
   }
 
@@ -388,7 +409,7 @@ public final class E2bSimulator implements AutoCloseable {
     synchronized (lock) {
       expire(now());
       SimSandbox sandbox = sandboxes.get(sandboxId);
-      return sandbox == null ? notFound(sandboxId) : Answer.of(200, sandboxJson(sandbox, true));
+      return sandbox == null ? notFound(sandboxId) : Answer.of(200, sandboxJson(sandbox, Shape.DETAIL));
     }
   }
 
@@ -444,7 +465,7 @@ public final class E2bSimulator implements AutoCloseable {
     ArrayNode items = json.createArrayNode();
     int end = Math.min(matching.size(), offset + limit);
     for (int i = offset; i < end; i++) {
-      items.add(sandboxJson(matching.get(i), false));
+      items.add(sandboxJson(matching.get(i), Shape.LISTED));
     }
     Map<String, String> headers = new HashMap<>();
     if (!runningOnly && end < matching.size()) {
@@ -517,12 +538,12 @@ public final class E2bSimulator implements AutoCloseable {
           if (wanted.isAfter(sandbox.endAt)) {
             sandbox.endAt = wanted; // connect only extends
           }
-          return Answer.of(200, sandboxJson(sandbox, false));
+          return Answer.of(200, sandboxJson(sandbox, Shape.SANDBOX));
         default:
           sandbox.phase = SimSandbox.Phase.RUNNING;
           sandbox.startedAt = now;
           sandbox.endAt = now.plusSeconds(timeout);
-          return Answer.of(201, sandboxJson(sandbox, false));
+          return Answer.of(201, sandboxJson(sandbox, Shape.SANDBOX));
       }
     }
   }
@@ -596,24 +617,34 @@ public final class E2bSimulator implements AutoCloseable {
 
   // ---- plumbing ---------------------------------------------------------------------------
 
-  private ObjectNode sandboxJson(SimSandbox sandbox, boolean detail) {
+  /** E2B's three answer shapes: Sandbox (create, connect), ListedSandbox (lists), SandboxDetail (get). */
+  private enum Shape {
+    SANDBOX,
+    LISTED,
+    DETAIL
+  }
+
+  private ObjectNode sandboxJson(SimSandbox sandbox, Shape shape) {
     ObjectNode node = json.createObjectNode();
     node.put("templateID", sandbox.templateId);
     node.put("alias", sandbox.alias);
     node.put("sandboxID", sandbox.sandboxId);
     node.put("clientID", sandbox.clientId);
     node.put("envdVersion", "0.2.0");
-    node.put("envdAccessToken", sandbox.envdAccessToken);
-    node.put("domain", "sim.local");
-    // create/connect answer a Sandbox, which lacks these; extra fields are harmless to clients
-    node.put("startedAt", sandbox.startedAt.toString());
-    node.put("endAt", sandbox.endAt.toString());
-    node.put("cpuCount", sandbox.cpuCount);
-    node.put("memoryMB", sandbox.memoryMb);
-    node.put("diskSizeMB", 1024);
-    node.put("state", sandbox.apiState());
-    node.set("metadata", json.valueToTree(sandbox.metadata));
-    if (detail) {
+    if (shape != Shape.LISTED) {
+      node.put("envdAccessToken", sandbox.envdAccessToken);
+      node.put("domain", "sim.local");
+    }
+    if (shape != Shape.SANDBOX) {
+      node.put("startedAt", sandbox.startedAt.toString());
+      node.put("endAt", sandbox.endAt.toString());
+      node.put("cpuCount", sandbox.cpuCount);
+      node.put("memoryMB", sandbox.memoryMb);
+      node.put("diskSizeMB", 1024);
+      node.put("state", sandbox.apiState());
+      node.set("metadata", json.valueToTree(sandbox.metadata));
+    }
+    if (shape == Shape.DETAIL) {
       ObjectNode lifecycle = node.putObject("lifecycle");
       lifecycle.put("autoResume", false);
       lifecycle.put("onTimeout", sandbox.autoPause ? "pause" : "kill");
@@ -633,11 +664,11 @@ public final class E2bSimulator implements AutoCloseable {
     return Map.of("code", status, "message", message);
   }
 
-  private void respond(HttpExchange exchange, Answer answer) throws IOException {
+  private byte[] respond(HttpExchange exchange, Answer answer) throws IOException {
     answer.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
     if (answer.body() == null || answer.status() == 204) {
       exchange.sendResponseHeaders(answer.status(), -1);
-      return;
+      return new byte[0];
     }
     byte[] bytes = json.writeValueAsBytes(answer.body());
     exchange.getResponseHeaders().set("Content-Type", "application/json");
@@ -645,6 +676,7 @@ public final class E2bSimulator implements AutoCloseable {
     try (OutputStream out = exchange.getResponseBody()) {
       out.write(bytes);
     }
+    return bytes;
   }
 
   private static byte[] readBody(HttpExchange exchange) throws IOException {

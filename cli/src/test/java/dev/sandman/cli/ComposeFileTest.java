@@ -1,0 +1,77 @@
+package dev.sandman.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sandman.workflows.Sandman;
+import java.io.FileReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+/** docker-compose.temporal.yml registers exactly the search attributes the code upserts, pins images, checks health. */
+class ComposeFileTest {
+  private static final Path COMPOSE = Path.of("../docker-compose.temporal.yml");
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Map<String, Object>> services() throws Exception {
+    try (FileReader reader = new FileReader(COMPOSE.toFile())) {
+      Map<String, Object> root = new Yaml().load(reader);
+      return (Map<String, Map<String, Object>>) root.get("services");
+    }
+  }
+
+  @Test
+  void itRegistersExactlyTheSearchAttributesTheWorkflowUpserts() throws Exception {
+    Object command = services().get("temporal-setup").get("command");
+    String script = command instanceof List<?> list ? String.join("\n", list.stream().map(Object::toString).toList()) : command.toString();
+    Matcher loop = Pattern.compile("for name in ([A-Za-z ]+); do").matcher(script);
+    assertThat(loop.find()).as("a loop over the attribute names").isTrue();
+    Set<String> registered = Set.of(loop.group(1).trim().split("\\s+"));
+    Set<String> upserted = Sandman.SEARCH_ATTRIBUTES.stream().map(k -> k.getName()).collect(Collectors.toSet());
+    assertThat(registered).isEqualTo(upserted);
+    assertThat(script).contains("--type Keyword");
+    // and all of Sandman's attributes are keywords
+    Sandman.SEARCH_ATTRIBUTES.forEach(k -> assertThat(k.getValueType()).isEqualTo(io.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
+  }
+
+  @Test
+  void imagesArePinnedAndLongRunningServicesHaveHealthchecks() throws Exception {
+    Set<String> oneShot = Set.of("temporal-schema", "temporal-setup");
+    Set<String> names = new HashSet<>();
+    services().forEach((name, service) -> {
+      names.add(name);
+      String image = (String) service.get("image");
+      assertThat(image).as(name).matches("[a-z0-9./-]+:[0-9][A-Za-z0-9._-]*");
+      if (!oneShot.contains(name)) {
+        assertThat(service).as(name + " healthcheck").containsKey("healthcheck");
+      }
+    });
+    assertThat(names).contains("postgresql", "temporal", "temporal-ui", "sandman-worker", "sandman-api");
+    assertThat(services().get("temporal").get("image").toString()).startsWith("temporalio/server:");
+    assertThat(Files.readString(COMPOSE)).doesNotContain("auto-setup");
+  }
+
+  @Test
+  void sandmanServicesAreConfiguredByTheVariablesTheCodeReads() throws Exception {
+    Map<String, Object> worker = services().get("sandman-worker");
+    Map<String, Object> api = services().get("sandman-api");
+    assertThat(worker.get("command")).isEqualTo(List.of("worker"));
+    assertThat(api.get("command")).isEqualTo(List.of("serve"));
+    assertThat((Map<String, Object>) environment(worker)).containsKeys("TEMPORAL_ADDRESS", "E2B_API_KEY", "SANDMAN_WORKER_HEALTH_HOST");
+    assertThat((Map<String, Object>) environment(api)).containsKeys("TEMPORAL_ADDRESS", "SANDMAN_ADMIN_TOKEN", "SANDMAN_HTTP_HOST");
+    assertThat(worker.get("image")).isEqualTo("sandman:0.1.0");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> environment(Map<String, Object> service) {
+    return (Map<String, Object>) service.get("environment");
+  }
+}
