@@ -6,7 +6,13 @@
 set -euo pipefail
 image=${1:-cli/target/jib-image.tar}
 work=$(mktemp -d)
-trap 'pkill -f "chroot $work/rootfs" 2>/dev/null || true; umount "$work/rootfs/proc" 2>/dev/null || true; rm -rf "$work"' EXIT
+dev=
+cleanup() {
+  [[ -n $dev ]] && { kill "$dev" 2>/dev/null; sleep 2; kill -9 "$dev" 2>/dev/null; } || true
+  umount "$work/rootfs/proc" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
 mkdir -p "$work/image" "$work/rootfs"
 tar -xf "$image" -C "$work/image"
 python3 - "$work/image" "$work/rootfs" > "$work/entrypoint" <<'PY'
@@ -29,5 +35,6 @@ version=$(run --version)
 echo "image --version: $version"
 [[ $version == sandman* ]]
 run dev --temporal-port 17533 --http-port 18380 --e2b-port 13300 --idle-timeout PT5S > "$work/dev.log" 2>&1 &
+dev=$!
 for _ in $(seq 1 90); do curl -fsS http://127.0.0.1:18380/healthz >/dev/null 2>&1 && break; sleep 1; done
 curl -fsS http://127.0.0.1:18380/healthz && echo && echo "image: dev mode healthy"
