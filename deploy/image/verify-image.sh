@@ -30,11 +30,11 @@ entry=$(python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))
 envs=$(python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))["env"]))' "$work/entrypoint")
 echo "entrypoint: $entry"
 mkdir -p "$work/rootfs/proc" "$work/rootfs/tmp" && mount -t proc proc "$work/rootfs/proc"
-run() { env -i $envs HOME=/tmp chroot "$work/rootfs" $entry "$@"; }
+run() { exec env -i $envs HOME=/tmp chroot "$work/rootfs" $entry "$@"; }
 version=$(run --version)
 echo "image --version: $version"
 [[ $version == sandman* ]]
-run dev --temporal-port 17533 --http-port 18380 --e2b-port 13300 --idle-timeout PT5S > "$work/dev.log" 2>&1 &
+( run dev --temporal-port 17533 --http-port 18380 --e2b-port 13300 --idle-timeout PT5S ) > "$work/dev.log" 2>&1 &
 dev=$!
 for _ in $(seq 1 90); do curl -fsS http://127.0.0.1:18380/healthz >/dev/null 2>&1 && break; sleep 1; done
 curl -fsS http://127.0.0.1:18380/healthz && echo && echo "image: dev mode healthy"
