@@ -5,7 +5,6 @@ import dev.sandman.activities.E2bConfig;
 import dev.sandman.starter.SandmanClient;
 import dev.sandman.worker.Env;
 import dev.sandman.worker.TemporalConnection;
-import dev.sandman.workflows.Policy;
 import dev.sandman.workflows.Sandman;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -28,15 +27,10 @@ final class Connection implements AutoCloseable {
   }
 
   static SandmanClient.Options options(Env env) {
-    Duration idle = env.getDuration("SANDMAN_DEFAULT_IDLE_TIMEOUT", null);
-    Duration retention = env.getDuration("SANDMAN_DEFAULT_PAUSED_RETENTION", null);
-    Duration lifetime = env.getDuration("SANDMAN_DEFAULT_MAX_LIFETIME", null);
-    Policy defaults = idle == null && retention == null && lifetime == null ? null : new Policy(idle, retention, lifetime);
     int events = env.getInt("SANDMAN_MAX_EVENTS_PER_RUN", 0, 0, 50_000);
     return SandmanClient.Options.defaults()
         .withTaskQueue(env.get("SANDMAN_TASK_QUEUE", Sandman.DEFAULT_TASK_QUEUE))
         .withTouchWindow(env.getDuration("SANDMAN_TOUCH_WINDOW", Duration.ofSeconds(1)))
-        .withDefaultPolicy(defaults)
         .withMaxEventsPerRun(events == 0 ? null : events);
   }
 

@@ -57,10 +57,10 @@ final class DevStack implements AutoCloseable {
     TemporalConnection connection = TemporalConnection.connect(
         Map.of("TEMPORAL_ADDRESS", settings.host() + ":" + temporal.port(), "TEMPORAL_NAMESPACE", "default"), registry);
     EmbeddedTemporal.registerSearchAttributes(connection.service(), "default");
-    WorkerConfig workerConfig = WorkerConfig.fromEnv(env).withE2b(e2b).withHealthPort(0);
+    WorkerConfig workerConfig = WorkerConfig.fromEnv(env).withE2b(e2b).withHealthPort(0).withDefaults(settings.defaults());
     SandmanWorker worker = SandmanWorker.start(connection.client(), workerConfig, registry);
     SandmanClient client = new SandmanClient(connection.client(), new E2bClient(e2b),
-        Connection.options(env).withTaskQueue(workerConfig.taskQueue()).withDefaultPolicy(settings.defaults()));
+        Connection.options(env).withTaskQueue(workerConfig.taskQueue()));
     HttpApi api = HttpApi.start(client, new HttpApi.Config(settings.host(), settings.httpPort(), settings.adminToken(),
         settings.appToken(), HttpApi.Config.DEFAULT_MAX_BODY), registry);
     return new DevStack(settings, temporal, sim, e2b, connection, worker, client, api);

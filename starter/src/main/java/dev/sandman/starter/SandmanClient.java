@@ -70,28 +70,24 @@ public final class SandmanClient implements AutoCloseable {
 
   /** How the client behaves; see {@link #defaults()}. */
   /**
-   * {@code defaultPolicy} fills the policy fields a track request leaves unset (then the workflow's
-   * own defaults apply); {@code touchWindow} is the longest a touch is held back for coalescing.
+   * {@code touchWindow} is the longest a touch is held back for coalescing; policy fields a track
+   * request leaves unset come from the worker's defaults (and the project's policy).
    */
-  public record Options(String taskQueue, Duration touchWindow, Integer maxEventsPerRun, Policy defaultPolicy) {
+  public record Options(String taskQueue, Duration touchWindow, Integer maxEventsPerRun) {
     public static Options defaults() {
-      return new Options(Sandman.DEFAULT_TASK_QUEUE, Duration.ofSeconds(1), null, null);
+      return new Options(Sandman.DEFAULT_TASK_QUEUE, Duration.ofSeconds(1), null);
     }
 
     public Options withTaskQueue(String queue) {
-      return new Options(queue, touchWindow, maxEventsPerRun, defaultPolicy);
+      return new Options(queue, touchWindow, maxEventsPerRun);
     }
 
     public Options withTouchWindow(Duration window) {
-      return new Options(taskQueue, window, maxEventsPerRun, defaultPolicy);
-    }
-
-    public Options withDefaultPolicy(Policy policy) {
-      return new Options(taskQueue, touchWindow, maxEventsPerRun, policy);
+      return new Options(taskQueue, window, maxEventsPerRun);
     }
 
     public Options withMaxEventsPerRun(Integer events) {
-      return new Options(taskQueue, touchWindow, events, defaultPolicy);
+      return new Options(taskQueue, touchWindow, events);
     }
   }
 
@@ -127,7 +123,7 @@ public final class SandmanClient implements AutoCloseable {
   public TrackResult track(TrackRequest request) {
     Validation.track(request, false);
     SandboxSpec spec = new SandboxSpec(request.sandboxId(), request.projectId(), request.userId(), request.template(),
-        request.metadata(), withDefaults(request.policy()), options.maxEventsPerRun(), null);
+        request.metadata(), request.policy(), options.maxEventsPerRun(), null);
     SandboxWorkflow workflow = temporal.newWorkflowStub(SandboxWorkflow.class, startOptions(spec));
     boolean created;
     try {
@@ -152,8 +148,8 @@ public final class SandmanClient implements AutoCloseable {
     if (e2b == null) {
       throw new SandmanException(SandmanException.Kind.UNAVAILABLE, "this client has no E2B connection to create sandboxes with");
     }
-    Policy policy = withDefaults(request.policy());
-    Duration idle = policy != null && policy.idleTimeout() != null ? policy.idleTimeout() : Policy.DEFAULT_IDLE_TIMEOUT;
+    Duration idle = request.policy() != null && request.policy().idleTimeout() != null
+        ? request.policy().idleTimeout() : Policy.DEFAULT_IDLE_TIMEOUT;
     Map<String, String> metadata = new LinkedHashMap<>(request.metadata() == null ? Map.of() : request.metadata());
     metadata.put("sandmanProjectId", request.projectId());
     metadata.put("sandmanUserId", request.userId());
@@ -177,21 +173,6 @@ public final class SandmanClient implements AutoCloseable {
       }
       throw trackFailed;
     }
-  }
-
-  /** The request's policy over the configured defaults (field by field); null when neither sets any. */
-  private Policy withDefaults(Policy requested) {
-    Policy base = options.defaultPolicy();
-    if (base == null) {
-      return requested;
-    }
-    if (requested == null) {
-      return base;
-    }
-    return new Policy(
-        requested.idleTimeout() != null ? requested.idleTimeout() : base.idleTimeout(),
-        requested.pausedRetention() != null ? requested.pausedRetention() : base.pausedRetention(),
-        requested.maxLifetime() != null ? requested.maxLifetime() : base.maxLifetime());
   }
 
   private WorkflowOptions startOptions(SandboxSpec spec) {

@@ -2,7 +2,12 @@ package dev.sandman.worker;
 
 import dev.sandman.activities.E2bClient;
 import dev.sandman.activities.E2bSandboxActivities;
+import dev.sandman.activities.WebhookActivities;
+import dev.sandman.workflows.EventActivities;
+import dev.sandman.workflows.OperatorActivities;
+import dev.sandman.workflows.ProjectWorkflowImpl;
 import dev.sandman.workflows.SandboxActivities;
+import io.temporal.failure.ApplicationFailure;
 import dev.sandman.workflows.SandboxWorkflowImpl;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.temporal.client.WorkflowClient;
@@ -28,9 +33,24 @@ public final class SandmanWorker implements AutoCloseable {
   }
 
   /** Registers what a Sandman worker runs on a worker (also used by tests and dev mode). */
-  public static void register(Worker worker, SandboxActivities activities) {
-    worker.registerWorkflowImplementationTypes(SandboxWorkflowImpl.class);
-    worker.registerActivitiesImplementations(activities);
+  public static void register(Worker worker, SandboxActivities e2b, OperatorActivities operator, EventActivities events) {
+    worker.registerWorkflowImplementationTypes(SandboxWorkflowImpl.class, ProjectWorkflowImpl.class);
+    worker.registerActivitiesImplementations(e2b, operator, events);
+  }
+
+  /** Webhook deliveries, or (none configured) an implementation the workflow never calls. */
+  static EventActivities events(WorkerConfig config, MeterRegistry registry) {
+    if (config.webhookUrls().isEmpty()) {
+      return event -> {
+        throw ApplicationFailure.newNonRetryableFailure("no webhooks configured", "WEBHOOKS_OFF");
+      };
+    }
+    return new WebhookActivities(config.webhookUrls(), config.webhookSecret(), java.time.Clock.systemUTC(),
+        (type, ok) -> {
+          if (registry != null) {
+            registry.counter("sandman_events_delivered", "type", type, "outcome", ok ? "ok" : "failed").increment();
+          }
+        });
   }
 
   public static SandmanWorker start(WorkflowClient client, WorkerConfig config, MeterRegistry registry) {
@@ -51,7 +71,8 @@ public final class SandmanWorker implements AutoCloseable {
                 .setMaxConcurrentActivityTaskPollers(config.activityPollers())
                 .build());
     E2bClient e2b = new E2bClient(config.e2b(), registry == null ? (o, s, t) -> {} : new E2bMetrics(registry));
-    register(worker, new E2bSandboxActivities(e2b));
+    register(worker, new E2bSandboxActivities(e2b),
+        new WorkerOperatorActivities(config.operator(), client, config.taskQueue()), events(config, registry));
     factory.start();
     log.info("worker polling task queue '{}', E2B at {}", config.taskQueue(), config.e2b().baseUrl());
     return new SandmanWorker(factory, config);

@@ -1,7 +1,12 @@
 package dev.sandman.worker;
 
 import dev.sandman.activities.E2bConfig;
+import dev.sandman.workflows.OperatorConfig;
+import dev.sandman.workflows.Policy;
 import dev.sandman.workflows.Sandman;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * Everything the worker reads from its environment (see the README's configuration table). The
@@ -17,7 +22,10 @@ public record WorkerConfig(
     int maxConcurrentWorkflowTasks,
     int maxConcurrentActivities,
     int workflowPollers,
-    int activityPollers) {
+    int activityPollers,
+    OperatorConfig operator,
+    List<String> webhookUrls,
+    String webhookSecret) {
 
   public static WorkerConfig fromEnv(Env env) {
     E2bConfig e2b =
@@ -25,6 +33,49 @@ public record WorkerConfig(
             .withTimeouts(
                 env.getDuration("SANDMAN_E2B_REQUEST_TIMEOUT", E2bConfig.DEFAULT_REQUEST_TIMEOUT),
                 env.getDuration("SANDMAN_E2B_PAUSE_TIMEOUT", E2bConfig.DEFAULT_PAUSE_TIMEOUT));
+    List<String> urls = Arrays.stream(env.get("SANDMAN_WEBHOOK_URLS", "").split(","))
+        .map(String::trim).filter(u -> !u.isEmpty()).toList();
+    for (String url : urls) {
+      if (okhttp3.HttpUrl.parse(url) == null) {
+        throw new Env.ConfigException("SANDMAN_WEBHOOK_URLS has an invalid URL (http or https expected)");
+      }
+    }
+    String secret = env.get("SANDMAN_WEBHOOK_SECRET", null);
+    if (!urls.isEmpty() && (secret == null || secret.length() < 16)) {
+      throw new Env.ConfigException("SANDMAN_WEBHOOK_SECRET (16+ characters) is required with SANDMAN_WEBHOOK_URLS");
+    }
+    OperatorConfig standard = OperatorConfig.standard();
+    Policy defaults = new Policy(
+        env.getDuration("SANDMAN_DEFAULT_IDLE_TIMEOUT", Policy.DEFAULT_IDLE_TIMEOUT),
+        env.getDuration("SANDMAN_DEFAULT_PAUSED_RETENTION", Policy.DEFAULT_PAUSED_RETENTION),
+        env.getDuration("SANDMAN_DEFAULT_MAX_LIFETIME", null),
+        env.getDuration("SANDMAN_DEFAULT_MAX_HOLD", Policy.DEFAULT_MAX_HOLD));
+    List<Policy.FieldError> errors = defaults.validate();
+    if (!errors.isEmpty()) {
+      throw new Env.ConfigException("SANDMAN_DEFAULT_*: " + errors.get(0).message());
+    }
+    double price;
+    try {
+      price = Double.parseDouble(env.get("SANDMAN_PRICE_PER_HOUR", Double.toString(OperatorConfig.E2B_DEFAULT_PRICE_PER_HOUR)));
+    } catch (NumberFormatException e) {
+      throw new Env.ConfigException("SANDMAN_PRICE_PER_HOUR must be a number of dollars, e.g. 0.109");
+    }
+    if (price < 0 || price > 1000) {
+      throw new Env.ConfigException("SANDMAN_PRICE_PER_HOUR must be between 0 and 1000");
+    }
+    OperatorConfig operator = new OperatorConfig(
+        defaults,
+        env.getDuration("SANDMAN_MIN_IDLE_TIMEOUT", standard.minIdleTimeout()),
+        env.getDuration("SANDMAN_MAX_IDLE_TIMEOUT", standard.maxIdleTimeout()),
+        env.getDuration("SANDMAN_MAX_PAUSED_RETENTION", standard.maxPausedRetention()),
+        env.getDuration("SANDMAN_MAX_HOLD", standard.maxHold()),
+        env.getDuration("SANDMAN_PAUSE_WARNING_LEAD", standard.pauseWarningLead()),
+        env.getDuration("SANDMAN_KILL_WARNING_LEAD", standard.killWarningLead()),
+        !urls.isEmpty(),
+        price);
+    if (operator.minIdleTimeout().compareTo(operator.maxIdleTimeout()) > 0) {
+      throw new Env.ConfigException("SANDMAN_MIN_IDLE_TIMEOUT is above SANDMAN_MAX_IDLE_TIMEOUT");
+    }
     return new WorkerConfig(
         env.get("SANDMAN_TASK_QUEUE", Sandman.DEFAULT_TASK_QUEUE),
         e2b,
@@ -35,16 +86,37 @@ public record WorkerConfig(
         env.getInt("SANDMAN_MAX_CONCURRENT_WORKFLOW_TASKS", 200, 1, 10_000),
         env.getInt("SANDMAN_MAX_CONCURRENT_ACTIVITIES", 200, 1, 10_000),
         env.getInt("SANDMAN_WORKFLOW_POLLERS", 5, 1, 100),
-        env.getInt("SANDMAN_ACTIVITY_POLLERS", 5, 1, 100));
+        env.getInt("SANDMAN_ACTIVITY_POLLERS", 5, 1, 100),
+        operator,
+        urls,
+        secret);
   }
 
   public WorkerConfig withE2b(E2bConfig e2b) {
     return new WorkerConfig(taskQueue, e2b, healthHost, healthPort, workflowCacheSize, maxWorkflowThreads,
-        maxConcurrentWorkflowTasks, maxConcurrentActivities, workflowPollers, activityPollers);
+        maxConcurrentWorkflowTasks, maxConcurrentActivities, workflowPollers, activityPollers, operator, webhookUrls, webhookSecret);
   }
 
   public WorkerConfig withHealthPort(int port) {
     return new WorkerConfig(taskQueue, e2b, healthHost, port, workflowCacheSize, maxWorkflowThreads,
-        maxConcurrentWorkflowTasks, maxConcurrentActivities, workflowPollers, activityPollers);
+        maxConcurrentWorkflowTasks, maxConcurrentActivities, workflowPollers, activityPollers, operator, webhookUrls, webhookSecret);
+  }
+
+  /** The operator's defaults replaced field by field by {@code overrides} (dev mode's flags). */
+  public WorkerConfig withDefaults(Policy overrides) {
+    if (overrides == null) {
+      return this;
+    }
+    OperatorConfig o = operator;
+    OperatorConfig changed = new OperatorConfig(overrides.over(o.defaults()), o.minIdleTimeout(), o.maxIdleTimeout(),
+        o.maxPausedRetention(), o.maxHold(), o.pauseWarningLead(), o.killWarningLead(), o.events(), o.pricePerHour());
+    return new WorkerConfig(taskQueue, e2b, healthHost, healthPort, workflowCacheSize, maxWorkflowThreads,
+        maxConcurrentWorkflowTasks, maxConcurrentActivities, workflowPollers, activityPollers, changed, webhookUrls, webhookSecret);
+  }
+
+  @Override
+  public String toString() {
+    return "WorkerConfig[taskQueue=" + taskQueue + ", e2b=" + e2b + ", webhooks=" + webhookUrls.size()
+        + ", webhookSecret=" + (webhookSecret == null ? "<unset>" : "<set>") + ", operator=" + operator + "]";
   }
 }

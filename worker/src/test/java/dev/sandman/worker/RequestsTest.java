@@ -96,7 +96,7 @@ class RequestsTest {
 
     // (the Java test server logs a workflow task per rejected update; the real server does not)
     assertThat(nonTaskEvents(id)).isEqualTo(eventsBefore);
-    assertThat(t.status(id).policy()).isEqualTo(Policy.defaults());
+    assertThat(t.status(id).policy()).isEqualTo(new Policy(Duration.ofMinutes(10), Duration.ofDays(30), null, Duration.ofHours(2)));
   }
 
   private long nonTaskEvents(String id) {

@@ -4,6 +4,9 @@ import dev.sandman.activities.E2bClient;
 import dev.sandman.activities.E2bConfig;
 import dev.sandman.activities.E2bSandboxActivities;
 import dev.sandman.e2bsim.E2bSimulator;
+import dev.sandman.activities.WebhookActivities;
+import dev.sandman.workflows.EventActivities;
+import dev.sandman.workflows.OperatorConfig;
 import dev.sandman.workflows.Policy;
 import dev.sandman.workflows.SandboxSpec;
 import dev.sandman.workflows.SandboxStatus;
@@ -49,6 +52,11 @@ public final class SandmanTestEnv implements AutoCloseable {
   }
 
   public SandmanTestEnv(E2bSimulator.Options simOptions) {
+    this(simOptions, OperatorConfig.standard(), List.of(), null);
+  }
+
+  /** With the operator configuration a worker would read, and webhooks (none: events off). */
+  public SandmanTestEnv(E2bSimulator.Options simOptions, OperatorConfig operator, List<String> webhookUrls, String webhookSecret) {
     TestEnvironmentOptions.Builder options =
         TestEnvironmentOptions.newBuilder()
             .setWorkflowClientOptions(
@@ -62,9 +70,19 @@ public final class SandmanTestEnv implements AutoCloseable {
     }
     e2b = new E2bClient(E2bConfig.of(sim.url(), E2B_KEY).withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(20)));
     Worker worker = env.newWorker(TASK_QUEUE);
-    SandmanWorker.register(worker, new E2bSandboxActivities(e2b, testClock()));
+    OperatorConfig effective = webhookUrls.isEmpty() ? operator : withEvents(operator);
+    EventActivities events = webhookUrls.isEmpty()
+        ? event -> { throw new IllegalStateException("events are off"); }
+        : new WebhookActivities(webhookUrls, webhookSecret, testClock(), (type, ok) -> {});
+    SandmanWorker.register(worker, new E2bSandboxActivities(e2b, testClock()),
+        new WorkerOperatorActivities(effective, env.getWorkflowClient(), TASK_QUEUE), events);
     env.start();
     client = env.getWorkflowClient();
+  }
+
+  private static OperatorConfig withEvents(OperatorConfig o) {
+    return new OperatorConfig(o.defaults(), o.minIdleTimeout(), o.maxIdleTimeout(), o.maxPausedRetention(), o.maxHold(),
+        o.pauseWarningLead(), o.killWarningLead(), true, o.pricePerHour());
   }
 
   public Instant now() {

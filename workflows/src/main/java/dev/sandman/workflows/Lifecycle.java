@@ -23,7 +23,14 @@ public final class Lifecycle {
   public String userId;
   public String template;
   public Map<String, String> metadata;
+  /** The effective policy, resolved from the layers below whenever one changes. */
   public Policy policy;
+  /** The sandbox's own layer (track request, setPolicy); null fields inherit. */
+  public Policy sandboxPolicy;
+  /** The project's layer, pushed by its ProjectWorkflow. */
+  public Policy projectPolicy;
+  /** The operator's defaults and limits, read from the worker once per run (null on runs before v1). */
+  public OperatorConfig operator;
 
   public SandboxState state;
   public Instant stateSince;
@@ -53,6 +60,25 @@ public final class Lifecycle {
   public List<Transition> transitions = new ArrayList<>();
   public LastError lastError;
 
+  /** Active keep-awake holds (expired ones are pruned as the workflow goes). */
+  public List<Hold> holds = new ArrayList<>();
+  /** Events not yet delivered, oldest first; bounded, the oldest dropped past the bound. */
+  public List<OutboxEntry> outbox = new ArrayList<>();
+  public long eventsDelivered;
+  public long eventsDropped;
+  /** The deadline a warning was already sent for, so each deadline is warned about once. */
+  public Instant warnedPauseDeadline;
+  public Instant warnedKillDeadline;
+  /** Time spent in earlier states; the current state's time is counted from stateSince. */
+  public long runningMillis;
+  public long pausedMillis;
+
+  public static final int OUTBOX_LIMIT = 500;
+  public static final int HOLDS_LIMIT = 100;
+
+  /** An event waiting for delivery, with the time of its next attempt. */
+  public record OutboxEntry(SandboxEvent event, int attempts, Instant nextAttemptAt) {}
+
   public static Lifecycle track(SandboxSpec spec, Instant now) {
     Lifecycle lc = new Lifecycle();
     lc.sandboxId = spec.sandboxId();
@@ -60,6 +86,7 @@ public final class Lifecycle {
     lc.userId = spec.userId();
     lc.template = spec.template();
     lc.metadata = spec.metadata();
+    lc.sandboxPolicy = spec.policy();
     lc.policy = spec.effectivePolicy();
     lc.state = SandboxState.RUNNING;
     lc.stateSince = now;
@@ -68,11 +95,75 @@ public final class Lifecycle {
     return lc;
   }
 
-  /** While RUNNING: the sandbox pauses at this instant unless activity arrives first. */
+  /** Recomputes the effective policy from the layers (runs without operator config keep theirs). */
+  public void resolvePolicy() {
+    if (operator != null) {
+      policy = operator.resolve(projectPolicy, sandboxPolicy);
+    }
+  }
+
+  /**
+   * While RUNNING: the sandbox pauses at this instant unless activity arrives first; a hold keeps it
+   * awake until the hold expires.
+   */
   public Instant pauseDeadline() {
-    return state == SandboxState.RUNNING
-        ? lastActivityAt.plus(policy.idleTimeout())
-        : null;
+    if (state != SandboxState.RUNNING) {
+      return null;
+    }
+    Instant deadline = lastActivityAt.plus(policy.idleTimeout());
+    for (Hold hold : holds) {
+      if (hold.expiresAt().isAfter(deadline)) {
+        deadline = hold.expiresAt();
+      }
+    }
+    return deadline;
+  }
+
+  /** When the pause warning is due (only when the operator set a lead shorter than the idle timeout). */
+  public Instant pauseWarningAt() {
+    Instant deadline = pauseDeadline();
+    if (deadline == null || operator == null || operator.pauseWarningLead() == null
+        || operator.pauseWarningLead().compareTo(policy.idleTimeout()) >= 0) {
+      return null;
+    }
+    return deadline.minus(operator.pauseWarningLead());
+  }
+
+  /** When the warning before a scheduled kill is due. */
+  public Instant killWarningAt() {
+    Instant deadline = killDeadline();
+    if (deadline == null || operator == null || operator.killWarningLead() == null) {
+      return null;
+    }
+    return deadline.minus(operator.killWarningLead());
+  }
+
+  public List<Hold> activeHolds(Instant now) {
+    return holds.stream().filter(h -> h.expiresAt().isAfter(now)).toList();
+  }
+
+  /** Adds the time spent in the current state so far to its bucket, and restarts the count at now. */
+  public void accrue(Instant now) {
+    long millis = Math.max(0, now.toEpochMilli() - stateSince.toEpochMilli());
+    if (state == SandboxState.RUNNING || state == SandboxState.PAUSING) {
+      runningMillis += millis;
+    } else if (state == SandboxState.PAUSED || state == SandboxState.RESUMING) {
+      pausedMillis += millis;
+    }
+    stateSince = now;
+  }
+
+  public Usage usage(Instant now) {
+    long running = runningMillis;
+    long paused = pausedMillis;
+    long current = Math.max(0, now.toEpochMilli() - stateSince.toEpochMilli());
+    if (state == SandboxState.RUNNING || state == SandboxState.PAUSING) {
+      running += current;
+    } else if (state == SandboxState.PAUSED || state == SandboxState.RESUMING) {
+      paused += current;
+    }
+    double price = operator != null ? operator.pricePerHour() : OperatorConfig.E2B_DEFAULT_PRICE_PER_HOUR;
+    return Usage.of(running / 1000, paused / 1000, price, now);
   }
 
   public Instant lifetimeDeadline() {
@@ -128,7 +219,7 @@ public final class Lifecycle {
     e2bRetryAt = now.plusSeconds(seconds);
   }
 
-  public SandboxStatus toStatus() {
+  public SandboxStatus toStatus(Instant now) {
     return new SandboxStatus(
         sandboxId,
         projectId,
@@ -146,7 +237,14 @@ public final class Lifecycle {
         policy,
         new Counters(pauses, resumes, activitySignals, staleSignals, e2bCalls, runs),
         List.copyOf(transitions),
-        lastError);
+        lastError,
+        pauseWarningAt(),
+        killWarningAt(),
+        activeHolds(now),
+        usage(now),
+        sandboxPolicy,
+        projectPolicy,
+        outbox.size());
   }
 
   static Instant earliest(Instant a, Instant b) {

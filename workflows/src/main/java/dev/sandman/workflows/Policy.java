@@ -8,11 +8,39 @@ import java.util.List;
 /**
  * How a sandbox is put to sleep: paused after {@code idleTimeout} without activity, killed after
  * {@code pausedRetention} paused, and killed at {@code maxLifetime} after tracking started (if set).
+ * A keep-awake hold lasts at most {@code maxHold}. As a layer (operator defaults, project, sandbox),
+ * a null field means "inherit".
  */
 public record Policy(
     @JsonProperty("idleTimeout") Duration idleTimeout,
     @JsonProperty("pausedRetention") Duration pausedRetention,
-    @JsonProperty("maxLifetime") Duration maxLifetime) {
+    @JsonProperty("maxLifetime") Duration maxLifetime,
+    @JsonProperty("maxHold") Duration maxHold) {
+
+  public static final Duration DEFAULT_MAX_HOLD = Duration.ofHours(2);
+  public static final Duration MIN_HOLD = Duration.ofSeconds(1);
+  public static final Duration MAX_HOLD = Duration.ofDays(7);
+
+  public Policy(Duration idleTimeout, Duration pausedRetention, Duration maxLifetime) {
+    this(idleTimeout, pausedRetention, maxLifetime, null);
+  }
+
+  /** This layer over {@code base}: every field this one sets wins. */
+  public Policy over(Policy base) {
+    if (base == null) {
+      return this;
+    }
+    return new Policy(
+        idleTimeout != null ? idleTimeout : base.idleTimeout,
+        pausedRetention != null ? pausedRetention : base.pausedRetention,
+        maxLifetime != null ? maxLifetime : base.maxLifetime,
+        maxHold != null ? maxHold : base.maxHold);
+  }
+
+  /** The hold cap, defaulted. */
+  public Duration holdCap() {
+    return maxHold != null ? maxHold : DEFAULT_MAX_HOLD;
+  }
 
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(10);
   public static final Duration DEFAULT_PAUSED_RETENTION = Duration.ofDays(30);
@@ -24,7 +52,7 @@ public record Policy(
   public static final Duration MAX_LIFETIME = Duration.ofDays(3650);
 
   public static Policy defaults() {
-    return new Policy(DEFAULT_IDLE_TIMEOUT, DEFAULT_PAUSED_RETENTION, null);
+    return new Policy(DEFAULT_IDLE_TIMEOUT, DEFAULT_PAUSED_RETENTION, null, null);
   }
 
   /** This policy with every field the patch sets replaced. */
@@ -37,12 +65,21 @@ public record Policy(
         patch.pausedRetention() != null ? patch.pausedRetention() : pausedRetention,
         Boolean.TRUE.equals(patch.clearMaxLifetime())
             ? null
-            : patch.maxLifetime() != null ? patch.maxLifetime() : maxLifetime);
+            : patch.maxLifetime() != null ? patch.maxLifetime() : maxLifetime,
+        patch.maxHold() != null ? patch.maxHold() : maxHold);
   }
 
   /** A patch over the defaults: unset fields take the default values. */
   public static Policy fromPatch(PolicyPatch patch) {
     return defaults().merge(patch);
+  }
+
+  /** Problems with this policy as a layer: set fields must be in bounds, unset ones are fine. */
+  public List<FieldError> validateLayer() {
+    return new Policy(
+        idleTimeout != null ? idleTimeout : DEFAULT_IDLE_TIMEOUT,
+        pausedRetention != null ? pausedRetention : DEFAULT_PAUSED_RETENTION,
+        maxLifetime, maxHold).validate();
   }
 
   /** Problems with this policy, one message per field; empty when valid. */
@@ -51,6 +88,7 @@ public record Policy(
     check(errors, "idleTimeout", idleTimeout, MIN_IDLE_TIMEOUT, MAX_IDLE_TIMEOUT, true);
     check(errors, "pausedRetention", pausedRetention, MIN_RETENTION, MAX_RETENTION, true);
     check(errors, "maxLifetime", maxLifetime, MIN_LIFETIME, MAX_LIFETIME, false);
+    check(errors, "maxHold", maxHold, MIN_HOLD, MAX_HOLD, false);
     return errors;
   }
 

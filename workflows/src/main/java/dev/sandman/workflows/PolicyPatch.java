@@ -8,9 +8,14 @@ public record PolicyPatch(
     @JsonProperty("idleTimeout") Duration idleTimeout,
     @JsonProperty("pausedRetention") Duration pausedRetention,
     @JsonProperty("maxLifetime") Duration maxLifetime,
-    @JsonProperty("clearMaxLifetime") Boolean clearMaxLifetime) {
+    @JsonProperty("clearMaxLifetime") Boolean clearMaxLifetime,
+    @JsonProperty("maxHold") Duration maxHold) {
+
+  public PolicyPatch(Duration idleTimeout, Duration pausedRetention, Duration maxLifetime, Boolean clearMaxLifetime) {
+    this(idleTimeout, pausedRetention, maxLifetime, clearMaxLifetime, null);
+  }
 
   public static PolicyPatch idleTimeout(Duration idleTimeout) {
-    return new PolicyPatch(idleTimeout, null, null, null);
+    return new PolicyPatch(idleTimeout, null, null, null, null);
   }
 }

@@ -7,8 +7,10 @@ import java.util.Map;
 
 /**
  * The answer of the status query and of every update. {@code pauseDeadline} is set while RUNNING
- * (when the sandbox pauses if no activity arrives); {@code killDeadline} whenever a retention or
- * lifetime kill is scheduled, with {@code killCause} saying which.
+ * (when the sandbox pauses if no activity arrives, holds included), {@code pauseWarningAt} when the
+ * warning before it is due; {@code killDeadline} whenever a retention or lifetime kill is scheduled,
+ * with {@code killCause} saying which. {@code policy} is the effective policy; the sandbox's and the
+ * project's own layers are shown beside it.
  */
 public record SandboxStatus(
     @JsonProperty("sandboxId") String sandboxId,
@@ -27,4 +29,11 @@ public record SandboxStatus(
     @JsonProperty("policy") Policy policy,
     @JsonProperty("counters") Counters counters,
     @JsonProperty("transitions") List<Transition> transitions,
-    @JsonProperty("lastError") LastError lastError) {}
+    @JsonProperty("lastError") LastError lastError,
+    @JsonProperty("pauseWarningAt") Instant pauseWarningAt,
+    @JsonProperty("killWarningAt") Instant killWarningAt,
+    @JsonProperty("holds") List<Hold> holds,
+    @JsonProperty("usage") Usage usage,
+    @JsonProperty("sandboxPolicy") Policy sandboxPolicy,
+    @JsonProperty("projectPolicy") Policy projectPolicy,
+    @JsonProperty("eventsPending") int eventsPending) {}

@@ -46,6 +46,24 @@ public interface SandboxWorkflow {
   @UpdateValidatorMethod(updateName = Sandman.UPDATE_SET_POLICY)
   void validateSetPolicy(PolicyPatch patch);
 
+  /** The project's policy layer, pushed by its ProjectWorkflow. */
+  @SignalMethod(name = Sandman.SIGNAL_PROJECT_POLICY)
+  void projectPolicy(Policy layer);
+
+  /** Keep the sandbox awake (and wake it if paused) for ttl, capped by the policy's maxHold. */
+  @UpdateMethod(name = Sandman.UPDATE_HOLD)
+  Hold hold(HoldRequest request);
+
+  @UpdateValidatorMethod(updateName = Sandman.UPDATE_HOLD)
+  void validateHold(HoldRequest request);
+
+  /** End a hold early. */
+  @UpdateMethod(name = Sandman.UPDATE_RELEASE)
+  SandboxStatus release(String holdId);
+
+  @UpdateValidatorMethod(updateName = Sandman.UPDATE_RELEASE)
+  void validateRelease(String holdId);
+
   @QueryMethod(name = Sandman.QUERY_STATUS)
   SandboxStatus status();
 }

@@ -1,6 +1,8 @@
 package dev.sandman.workflows;
 
 import io.temporal.activity.ActivityOptions;
+import io.temporal.activity.LocalActivityOptions;
+import io.temporal.workflow.Async;
 import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
@@ -14,6 +16,8 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -59,6 +63,33 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
               .setRetryOptions(retry())
               .build());
 
+  /** Worker configuration and project membership: local, quick, recorded in history. */
+  private final OperatorActivities operatorActivities =
+      Workflow.newLocalActivityStub(
+          OperatorActivities.class,
+          LocalActivityOptions.newBuilder()
+              .setStartToCloseTimeout(Duration.ofSeconds(10))
+              .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(3).build())
+              .build());
+
+  /** Webhook deliveries: a few quick attempts; the outbox retries later with its own backoff. */
+  private final EventActivities events =
+      Workflow.newActivityStub(
+          EventActivities.class,
+          ActivityOptions.newBuilder()
+              .setStartToCloseTimeout(Duration.ofSeconds(30))
+              .setScheduleToCloseTimeout(Duration.ofMinutes(2))
+              .setRetryOptions(RetryOptions.newBuilder()
+                  .setInitialInterval(Duration.ofSeconds(1))
+                  .setMaximumInterval(Duration.ofSeconds(20))
+                  .setMaximumAttempts(4)
+                  .build())
+              .build());
+
+  private static final int DELIVERIES_AT_ONCE = 8;
+  /** How long a killed sandbox's workflow stays open to deliver its last events. */
+  private static final Duration DRAIN_EVENTS_FOR = Duration.ofHours(24);
+
   private final SandboxSpec spec;
   private final Lifecycle lc;
   private final Deque<Command> commands = new ArrayDeque<>();
@@ -66,6 +97,10 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
   private int lastTicket;
   /** Bumped by handlers that move a deadline earlier, to wake the loop. */
   private int wakeups;
+  /** Runs of this version read operator config, join their project, warn and emit events. */
+  private boolean layered;
+  private final Set<String> deliveriesInFlight = new HashSet<>();
+  private int outboxChanges;
 
   @WorkflowInit
   public SandboxWorkflowImpl(SandboxSpec spec) {
@@ -75,7 +110,8 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
 
   @Override
   public SandboxStatus run(SandboxSpec ignored) {
-    if (lc.transitions.isEmpty()) {
+    boolean fresh = lc.transitions.isEmpty();
+    if (fresh) {
       lc.record(new Transition(null, SandboxState.RUNNING, lc.trackedAt, Cause.TRACK));
       Workflow.upsertTypedSearchAttributes(
           Sandman.SA_STATE.valueSet(lc.state.name()),
@@ -84,11 +120,21 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
           Sandman.SA_TEMPLATE.valueSet(nullToEmpty(lc.template)));
       log.info("sandbox {} tracked (project {}, user {})", lc.sandboxId, lc.projectId, lc.userId);
     }
+    // version gate: runs recorded before policy layers and events replay without these commands
+    layered = Workflow.getVersion("operator-config", Workflow.DEFAULT_VERSION, 1) >= 1;
+    if (layered) {
+      lc.operator = operatorActivities.operatorConfig();
+      lc.resolvePolicy();
+      if (fresh) {
+        joinProject();
+      }
+    }
     if (!lc.e2bChecked) {
       lc.e2bChecked = true;
       call("describe", () -> e2b.describe(lc.sandboxId));
     }
     while (lc.state != SandboxState.KILLED) {
+      pumpOutbox();
       Command command = commands.poll();
       if (command != null) {
         carryOut(command);
@@ -108,16 +154,121 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
     for (Command left = commands.poll(); left != null; left = commands.poll()) {
       settle(left);
     }
+    if (layered) {
+      leaveProject();
+      Instant giveUpAt = now().plus(DRAIN_EVENTS_FOR);
+      while (!lc.outbox.isEmpty() && now().isBefore(giveUpAt)) {
+        pumpOutbox();
+        sleepUntil(giveUpAt);
+      }
+    }
     Workflow.await(Workflow::isEveryHandlerFinished);
-    return lc.toStatus();
+    return lc.toStatus(now());
+  }
+
+  // ---- project membership -----------------------------------------------------------------
+
+  private void joinProject() {
+    try {
+      operatorActivities.joinProject(lc.projectId, lc.sandboxId);
+    } catch (ActivityFailure e) {
+      log.warn("sandbox {} could not join project {}: {}", lc.sandboxId, lc.projectId, e.getMessage());
+    }
+  }
+
+  private void leaveProject() {
+    try {
+      Workflow.newUntypedExternalWorkflowStub(Sandman.projectWorkflowId(lc.projectId)).signal(Sandman.SIGNAL_LEAVE, lc.sandboxId);
+    } catch (RuntimeException e) {
+      log.info("sandbox {}: project {} has no workflow to leave", lc.sandboxId, lc.projectId);
+    }
+  }
+
+  // ---- events -----------------------------------------------------------------------------
+
+  private void emit(String type, SandboxState from, Cause cause, Instant deadline) {
+    if (!layered || lc.operator == null || !lc.operator.events()) {
+      return;
+    }
+    SandboxEvent event = new SandboxEvent(Workflow.randomUUID().toString(), type, lc.sandboxId, lc.projectId,
+        lc.userId, lc.state, now(), from, cause, deadline);
+    lc.outbox.add(new Lifecycle.OutboxEntry(event, 0, now()));
+    while (lc.outbox.size() > Lifecycle.OUTBOX_LIMIT) {
+      Lifecycle.OutboxEntry dropped = lc.outbox.remove(0);
+      deliveriesInFlight.remove(dropped.event().id());
+      lc.eventsDropped++;
+    }
+    outboxChanges++;
+  }
+
+  /** Starts deliveries of due events without waiting for them: a dead endpoint never blocks the state machine. */
+  private void pumpOutbox() {
+    if (lc.outbox.isEmpty()) {
+      return;
+    }
+    Instant now = now();
+    for (Lifecycle.OutboxEntry entry : List.copyOf(lc.outbox)) {
+      if (deliveriesInFlight.size() >= DELIVERIES_AT_ONCE) {
+        return;
+      }
+      String id = entry.event().id();
+      if (deliveriesInFlight.contains(id) || entry.nextAttemptAt().isAfter(now)) {
+        continue;
+      }
+      deliveriesInFlight.add(id);
+      Async.procedure(events::deliver, entry.event()).handle((ok, failure) -> {
+        deliveriesInFlight.remove(id);
+        int index = indexOf(id);
+        if (index >= 0) {
+          if (failure == null) {
+            lc.outbox.remove(index);
+            lc.eventsDelivered++;
+          } else {
+            Lifecycle.OutboxEntry failed = lc.outbox.get(index);
+            int attempts = failed.attempts() + 1;
+            long backoff = Math.min(30L << Math.min(attempts - 1, 6), Duration.ofMinutes(30).toSeconds());
+            lc.outbox.set(index, new Lifecycle.OutboxEntry(failed.event(), attempts, now().plusSeconds(backoff)));
+          }
+        }
+        outboxChanges++;
+        return null;
+      });
+    }
+  }
+
+  private int indexOf(String eventId) {
+    for (int i = 0; i < lc.outbox.size(); i++) {
+      if (lc.outbox.get(i).event().id().equals(eventId)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** The earliest time a waiting (not in flight) event is due, or null. */
+  private Instant nextDeliveryAt() {
+    Instant next = null;
+    for (Lifecycle.OutboxEntry entry : lc.outbox) {
+      if (!deliveriesInFlight.contains(entry.event().id())) {
+        next = Lifecycle.earliest(next, entry.nextAttemptAt());
+      }
+    }
+    return next;
   }
 
   // ---- the two waiting states -------------------------------------------------------------
 
   private void stepRunning(Instant now) {
+    lc.holds.removeIf(hold -> !hold.expiresAt().isAfter(now));
     Instant lifetime = later(lc.lifetimeDeadline(), lc.e2bRetryAt);
     Instant idleAt = later(lc.pauseDeadline(), lc.e2bRetryAt);
     Instant backstopAt = later(backstopRefreshAt(), lc.e2bRetryAt);
+    Instant warnAt = pendingWarning(lc.pauseWarningAt(), lc.pauseDeadline(), lc.warnedPauseDeadline);
+    if (warnAt != null && !now.isBefore(warnAt) && now.isBefore(lc.pauseDeadline())) {
+      lc.warnedPauseDeadline = lc.pauseDeadline();
+      emit(SandboxEvent.PAUSE_WARNING, null, null, lc.pauseDeadline());
+      return;
+    }
     if (lifetime != null && !now.isBefore(lifetime)) {
       kill(Cause.LIFETIME);
     } else if (!now.isBefore(idleAt)) {
@@ -126,28 +277,46 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
     } else if (!now.isBefore(backstopAt)) {
       extendBackstop();
     } else {
-      sleepUntil(Lifecycle.earliest(Lifecycle.earliest(idleAt, backstopAt), lifetime));
+      sleepUntil(Lifecycle.earliest(Lifecycle.earliest(Lifecycle.earliest(idleAt, backstopAt), lifetime), warnAt));
     }
+  }
+
+  /** A warning time that is still to be acted on: only with events on, once per deadline. */
+  private Instant pendingWarning(Instant warningAt, Instant deadline, Instant warnedFor) {
+    if (warningAt == null || lc.operator == null || !lc.operator.events() || deadline.equals(warnedFor)) {
+      return null;
+    }
+    return warningAt;
   }
 
   private void stepPaused(Instant now) {
     Instant killAt = later(lc.killDeadline(), lc.e2bRetryAt);
+    Instant warnAt = lc.killDeadline() == null ? null
+        : pendingWarning(lc.killWarningAt(), lc.killDeadline(), lc.warnedKillDeadline);
+    if (warnAt != null && !now.isBefore(warnAt) && now.isBefore(lc.killDeadline())) {
+      lc.warnedKillDeadline = lc.killDeadline();
+      emit(SandboxEvent.KILL_WARNING, null, lc.killCause(), lc.killDeadline());
+      return;
+    }
     if (lc.resumeRequested) {
       resume(Cause.ACTIVITY);
     } else if (killAt != null && !now.isBefore(killAt)) {
       kill(lc.killCause());
     } else {
-      sleepUntil(killAt);
+      sleepUntil(Lifecycle.earliest(killAt, warnAt));
     }
   }
 
   /** One timer at most, cancelled (not orphaned) when something wakes the loop first. */
   private void sleepUntil(Instant until) {
     int seen = wakeups;
+    int seenOutbox = outboxChanges;
+    until = Lifecycle.earliest(until, nextDeliveryAt());
     Supplier<Boolean> woken =
         () ->
             !commands.isEmpty()
                 || wakeups != seen
+                || outboxChanges != seenOutbox
                 || (lc.state == SandboxState.PAUSED && lc.resumeRequested)
                 || runIsFull();
     if (until == null) {
@@ -182,6 +351,9 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
 
   private void pause(Cause cause) {
     lc.resumeFloor = cause == Cause.REQUEST ? now() : null;
+    if (cause == Cause.REQUEST) {
+      lc.holds.clear(); // an explicit pause outranks keep-awake holds
+    }
     transition(SandboxState.PAUSING, cause);
     if (call("pause", () -> e2bPause.pause(lc.sandboxId)) && lc.state == SandboxState.PAUSING) {
       markPaused(cause);
@@ -204,6 +376,7 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
 
   private void kill(Cause cause) {
     if (call("kill", () -> e2b.kill(lc.sandboxId)) && lc.state != SandboxState.KILLED) {
+      lc.holds.clear();
       transition(SandboxState.KILLED, cause);
     }
   }
@@ -243,10 +416,17 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
 
   private void transition(SandboxState to, Cause cause) {
     Instant now = now();
-    lc.record(new Transition(lc.state, to, now, cause));
-    log.info("sandbox {}: {} -> {} ({})", lc.sandboxId, lc.state, to, cause.wireName());
+    SandboxState from = lc.state;
+    long runningBefore = lc.runningMillis;
+    long pausedBefore = lc.pausedMillis;
+    lc.accrue(now);
+    lc.record(new Transition(from, to, now, cause));
+    log.info("sandbox {}: {} -> {} ({})", lc.sandboxId, from, to, cause.wireName());
     lc.state = to;
     lc.stateSince = now;
+    Workflow.getMetricsScope().counter("sandman_sandbox_running_seconds").inc((lc.runningMillis - runningBefore) / 1000);
+    Workflow.getMetricsScope().counter("sandman_sandbox_paused_seconds").inc((lc.pausedMillis - pausedBefore) / 1000);
+    emit(SandboxEvent.TRANSITION, from, cause, null);
     Workflow.upsertTypedSearchAttributes(Sandman.SA_STATE.valueSet(to.name()));
     Workflow.getMetricsScope()
         .tagged(Map.of("to", to.name(), "cause", cause.wireName()))
@@ -335,7 +515,7 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
 
   private void settle(Command command) {
     if (lc.state == command.kind().target) {
-      outcomes.put(command.ticket(), new Outcome(lc.toStatus(), null));
+      outcomes.put(command.ticket(), new Outcome(lc.toStatus(now()), null));
       return;
     }
     String message;
@@ -400,10 +580,16 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
 
   @Override
   public SandboxStatus setPolicy(PolicyPatch patch) {
-    lc.policy = lc.policy.merge(patch);
+    if (lc.operator != null) {
+      Policy layer = lc.sandboxPolicy == null ? new Policy(null, null, null, null) : lc.sandboxPolicy;
+      lc.sandboxPolicy = layer.merge(patch);
+      lc.resolvePolicy();
+    } else {
+      lc.policy = lc.policy.merge(patch);
+    }
     wakeups++;
     log.info("sandbox {}: policy now {}", lc.sandboxId, lc.policy);
-    return lc.toStatus();
+    return lc.toStatus(now());
   }
 
   @Override
@@ -415,6 +601,75 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
     List<Policy.FieldError> errors = lc.policy.merge(patch).validate();
     if (!errors.isEmpty()) {
       throw new IllegalArgumentException(errors.get(0).message());
+    }
+    OperatorConfig operator = lc.operator;
+    if (operator != null) {
+      if (patch.idleTimeout() != null && (patch.idleTimeout().compareTo(operator.minIdleTimeout()) < 0
+          || patch.idleTimeout().compareTo(operator.maxIdleTimeout()) > 0)) {
+        throw new IllegalArgumentException("idleTimeout must be between " + operator.minIdleTimeout()
+            + " and " + operator.maxIdleTimeout() + " (operator limits), got " + patch.idleTimeout());
+      }
+      if (patch.pausedRetention() != null && patch.pausedRetention().compareTo(operator.maxPausedRetention()) > 0) {
+        throw new IllegalArgumentException("pausedRetention must be at most " + operator.maxPausedRetention()
+            + " (operator limit), got " + patch.pausedRetention());
+      }
+      if (patch.maxHold() != null && patch.maxHold().compareTo(operator.maxHold()) > 0) {
+        throw new IllegalArgumentException("maxHold must be at most " + operator.maxHold() + " (operator limit), got " + patch.maxHold());
+      }
+    }
+  }
+
+  @Override
+  public void projectPolicy(Policy layer) {
+    lc.projectPolicy = layer == null || (layer.idleTimeout() == null && layer.pausedRetention() == null
+        && layer.maxLifetime() == null && layer.maxHold() == null) ? null : layer;
+    lc.resolvePolicy();
+    wakeups++;
+    log.info("sandbox {}: project policy {}, effective {}", lc.sandboxId, lc.projectPolicy, lc.policy);
+  }
+
+  @Override
+  public Hold hold(HoldRequest request) {
+    Instant now = now();
+    Duration ttl = request.ttl().compareTo(lc.policy.holdCap()) > 0 ? lc.policy.holdCap() : request.ttl();
+    Hold hold = new Hold(Workflow.randomUUID().toString(), request.reason(), now, now.plus(ttl));
+    lc.holds.add(hold);
+    if (lc.state == SandboxState.PAUSED || lc.state == SandboxState.PAUSING) {
+      lc.resumeRequested = true; // held awake means awake
+    }
+    wakeups++;
+    log.info("sandbox {}: hold {} until {} ({})", lc.sandboxId, hold.holdId(), hold.expiresAt(), request.reason());
+    return hold;
+  }
+
+  @Override
+  public void validateHold(HoldRequest request) {
+    requireAlive();
+    if (request == null || request.ttl() == null || request.ttl().isNegative() || request.ttl().isZero()) {
+      throw new IllegalArgumentException("ttl must be a positive duration");
+    }
+    if (request.ttl().compareTo(Policy.MAX_HOLD) > 0) {
+      throw new IllegalArgumentException("ttl must be at most " + Policy.MAX_HOLD);
+    }
+    if (request.reason() != null && request.reason().length() > 500) {
+      throw new IllegalArgumentException("reason must be at most 500 characters");
+    }
+    if (lc.activeHolds(now()).size() >= Lifecycle.HOLDS_LIMIT) {
+      throw new IllegalStateException("sandbox " + lc.sandboxId + " already has " + Lifecycle.HOLDS_LIMIT + " holds");
+    }
+  }
+
+  @Override
+  public SandboxStatus release(String holdId) {
+    lc.holds.removeIf(hold -> hold.holdId().equals(holdId));
+    wakeups++;
+    return lc.toStatus(now());
+  }
+
+  @Override
+  public void validateRelease(String holdId) {
+    if (lc.holds.stream().noneMatch(hold -> hold.holdId().equals(holdId) && hold.expiresAt().isAfter(now()))) {
+      throw new IllegalArgumentException("no active hold " + holdId);
     }
   }
 
@@ -455,7 +710,7 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
 
   @Override
   public SandboxStatus status() {
-    return lc.toStatus();
+    return lc.toStatus(now());
   }
 
   // ---- helpers ----------------------------------------------------------------------------

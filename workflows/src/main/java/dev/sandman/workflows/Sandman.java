@@ -17,6 +17,14 @@ public final class Sandman {
   public static final String UPDATE_KILL = "kill";
   public static final String UPDATE_SET_POLICY = "setPolicy";
   public static final String QUERY_STATUS = "status";
+  public static final String UPDATE_HOLD = "hold";
+  public static final String UPDATE_RELEASE = "release";
+  public static final String SIGNAL_PROJECT_POLICY = "projectPolicy";
+
+  public static final String PROJECT_WORKFLOW_TYPE = "ProjectWorkflow";
+  public static final String PROJECT_ID_PREFIX = "project-";
+  public static final String SIGNAL_JOIN = "join";
+  public static final String SIGNAL_LEAVE = "leave";
 
   public static final SearchAttributeKey<String> SA_STATE = SearchAttributeKey.forKeyword("SandboxState");
   public static final SearchAttributeKey<String> SA_PROJECT_ID = SearchAttributeKey.forKeyword("SandboxProjectId");
@@ -29,6 +37,10 @@ public final class Sandman {
 
   public static String workflowId(String sandboxId) {
     return WORKFLOW_ID_PREFIX + sandboxId;
+  }
+
+  public static String projectWorkflowId(String projectId) {
+    return PROJECT_ID_PREFIX + projectId;
   }
 
   /** The sandbox id of a workflow id, or null when the id is not one of ours. */

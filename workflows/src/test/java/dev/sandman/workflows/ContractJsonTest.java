@@ -36,7 +36,7 @@ class ContractJsonTest {
         new SandboxSpec("sb1", "p", "u", "base", Map.of(), Policy.defaults(), null, null), Instant.parse("2026-11-29T10:00:00Z"));
     lc.record(new Transition(null, SandboxState.RUNNING, lc.trackedAt, Cause.TRACK));
     lc.record(new Transition(SandboxState.PAUSED, SandboxState.KILLED, lc.trackedAt, Cause.SANDBOX_GONE));
-    JsonNode status = json.readTree(json.writeValueAsString(lc.toStatus()));
+    JsonNode status = json.readTree(json.writeValueAsString(lc.toStatus(lc.trackedAt)));
     assertThat(status.get("state").asText()).isEqualTo("RUNNING");
     assertThat(status.get("lastActivityAt").asText()).isEqualTo("2026-11-29T10:00:00Z");
     assertThat(status.get("pauseDeadline").asText()).isEqualTo("2026-11-29T10:10:00Z");
@@ -46,8 +46,8 @@ class ContractJsonTest {
     assertThat(status.get("counters").get("activitySignals").asLong()).isZero();
     assertThat(status.has("lastError")).isFalse(); // nulls are left out
 
-    SandboxStatus back = json.readValue(json.writeValueAsString(lc.toStatus()), SandboxStatus.class);
-    assertThat(back).isEqualTo(lc.toStatus());
+    SandboxStatus back = json.readValue(json.writeValueAsString(lc.toStatus(lc.trackedAt)), SandboxStatus.class);
+    assertThat(back).isEqualTo(lc.toStatus(lc.trackedAt));
   }
 
   @Test

@@ -1,0 +1,55 @@
+package dev.sandman.workflows;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.time.Duration;
+
+/**
+ * What the operator configured on the worker, read by the workflow once per run through a local
+ * activity (so it is recorded in history): policy defaults, the limits every policy is bounded by,
+ * the warning leads, whether events are delivered, and the running price for cost estimates.
+ */
+public record OperatorConfig(
+    @JsonProperty("defaults") Policy defaults,
+    @JsonProperty("minIdleTimeout") Duration minIdleTimeout,
+    @JsonProperty("maxIdleTimeout") Duration maxIdleTimeout,
+    @JsonProperty("maxPausedRetention") Duration maxPausedRetention,
+    @JsonProperty("maxHold") Duration maxHold,
+    @JsonProperty("pauseWarningLead") Duration pauseWarningLead,
+    @JsonProperty("killWarningLead") Duration killWarningLead,
+    @JsonProperty("events") boolean events,
+    @JsonProperty("pricePerHour") double pricePerHour) {
+
+  /** E2B's default sandbox (2 vCPU, 0.5 GiB): about $0.109 per running hour. */
+  public static final double E2B_DEFAULT_PRICE_PER_HOUR = 0.109;
+
+  public static OperatorConfig standard() {
+    return new OperatorConfig(Policy.defaults(), Policy.MIN_IDLE_TIMEOUT, Policy.MAX_IDLE_TIMEOUT,
+        Policy.MAX_RETENTION, Duration.ofDays(1), Duration.ofMinutes(2), Duration.ofDays(1), false,
+        E2B_DEFAULT_PRICE_PER_HOUR);
+  }
+
+  /** The effective policy: sandbox over project over the operator's defaults, within the limits. */
+  public Policy resolve(Policy project, Policy sandbox) {
+    Policy merged = sandbox == null ? null : sandbox.over(project);
+    merged = merged == null ? (project == null ? defaults : project.over(defaults)) : merged.over(defaults);
+    merged = merged.over(Policy.defaults());
+    return new Policy(
+        clamp(merged.idleTimeout(), minIdleTimeout, maxIdleTimeout),
+        clamp(merged.pausedRetention(), null, maxPausedRetention),
+        merged.maxLifetime(),
+        clamp(merged.holdCap(), null, maxHold));
+  }
+
+  private static Duration clamp(Duration value, Duration min, Duration max) {
+    if (value == null) {
+      return null;
+    }
+    if (min != null && value.compareTo(min) < 0) {
+      return min;
+    }
+    if (max != null && value.compareTo(max) > 0) {
+      return max;
+    }
+    return value;
+  }
+}

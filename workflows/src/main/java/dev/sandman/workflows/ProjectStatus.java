@@ -1,0 +1,10 @@
+package dev.sandman.workflows;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/** A project's policy layer and how many tracked sandboxes it applies to. */
+public record ProjectStatus(
+    @JsonProperty("projectId") String projectId,
+    @JsonProperty("policy") Policy policy,
+    @JsonProperty("sandboxes") int sandboxes,
+    @JsonProperty("lastPushFailures") int lastPushFailures) {}

@@ -1,0 +1,121 @@
+package dev.sandman.workflows;
+
+import io.temporal.workflow.Async;
+import io.temporal.workflow.ExternalWorkflowStub;
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.Workflow;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+
+public class ProjectWorkflowImpl implements ProjectWorkflow {
+  private static final int EVENTS_PER_RUN = 3000;
+  private static final int PUSHES_AT_ONCE = 50;
+  private final Logger log = Workflow.getLogger(ProjectWorkflowImpl.class);
+
+  private ProjectState state;
+
+  @io.temporal.workflow.WorkflowInit
+  public ProjectWorkflowImpl(ProjectState initial) {
+    state = new ProjectState(initial.projectId(), initial.policy(),
+        initial.members() == null ? new TreeSet<>() : new TreeSet<>(initial.members()));
+  }
+  /** Sandboxes that still have to receive the current layer. */
+  private final Set<String> toPush = new LinkedHashSet<>();
+  private int pushRound;
+  private int pushedRound;
+  private int lastFailures;
+
+  @Override
+  public void run(ProjectState initial) {
+    while (true) {
+      Workflow.await(() -> !toPush.isEmpty() || Workflow.getInfo().getHistoryLength() > EVENTS_PER_RUN
+          || Workflow.getInfo().isContinueAsNewSuggested());
+      if (!toPush.isEmpty()) {
+        push();
+        continue;
+      }
+      Workflow.await(() -> !toPush.isEmpty() || Workflow.isEveryHandlerFinished());
+      if (toPush.isEmpty()) {
+        Workflow.continueAsNew(state);
+      }
+    }
+  }
+
+  /** Sends the layer to every waiting member, a batch at a time; members that are gone leave. */
+  private void push() {
+    int failures = 0;
+    while (!toPush.isEmpty()) {
+      List<String> batch = new ArrayList<>();
+      for (String id : toPush) {
+        batch.add(id);
+        if (batch.size() == PUSHES_AT_ONCE) {
+          break;
+        }
+      }
+      batch.forEach(toPush::remove);
+      Policy layer = state.policy() == null ? new Policy(null, null, null, null) : state.policy();
+      List<Promise<Void>> sent = new ArrayList<>();
+      for (String sandboxId : batch) {
+        ExternalWorkflowStub sandbox = Workflow.newUntypedExternalWorkflowStub(Sandman.workflowId(sandboxId));
+        sent.add(Async.procedure(() -> sandbox.signal(Sandman.SIGNAL_PROJECT_POLICY, layer)));
+      }
+      for (int i = 0; i < sent.size(); i++) {
+        try {
+          sent.get(i).get();
+        } catch (RuntimeException gone) {
+          failures++;
+          state.members().remove(batch.get(i));
+        }
+      }
+    }
+    lastFailures = failures;
+    pushedRound = pushRound; // every member now has the latest layer (a change mid-push re-queued them all)
+  }
+
+  @Override
+  public void join(String sandboxId) {
+    if (state.members().add(sandboxId) && state.policy() != null) {
+      toPush.add(sandboxId);
+    }
+  }
+
+  @Override
+  public void leave(String sandboxId) {
+    state.members().remove(sandboxId);
+    toPush.remove(sandboxId);
+  }
+
+  @Override
+  public ProjectStatus setPolicy(Policy layer) {
+    Policy cleared = layer == null || (layer.idleTimeout() == null && layer.pausedRetention() == null
+        && layer.maxLifetime() == null && layer.maxHold() == null) ? null : layer;
+    state = new ProjectState(state.projectId(), cleared, state.members());
+    int round = ++pushRound;
+    toPush.addAll(state.members());
+    if (toPush.isEmpty()) {
+      pushedRound = round;
+    }
+    log.info("project {}: policy now {}, pushing to {} sandboxes", state.projectId(), cleared, state.members().size());
+    Workflow.await(() -> pushedRound >= round);
+    return status();
+  }
+
+  @Override
+  public void validateSetPolicy(Policy layer) {
+    if (layer != null) {
+      List<Policy.FieldError> errors = layer.validateLayer();
+      if (!errors.isEmpty()) {
+        throw new IllegalArgumentException(errors.get(0).message());
+      }
+    }
+  }
+
+  @Override
+  public ProjectStatus status() {
+    return new ProjectStatus(state.projectId(), state.policy(), state.members().size(), lastFailures);
+  }
+}
