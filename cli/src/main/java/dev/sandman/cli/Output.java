@@ -33,13 +33,22 @@ final class Output {
     rows.add(List.of("template", text(status.template())));
     rows.add(List.of("state", status.state() + " since " + text(status.stateSince())));
     rows.add(List.of("last activity", text(status.lastActivityAt())));
-    rows.add(List.of("pauses at", status.pauseDeadline() == null ? "-" : status.pauseDeadline() + " (" + until(status.pauseDeadline()) + ")"));
+    rows.add(List.of("pauses at", status.pauseDeadline() == null ? "-" : status.pauseDeadline() + " (" + until(status.pauseDeadline()) + ")"
+        + (status.pauseWarningAt() == null ? "" : ", warning at " + status.pauseWarningAt())));
     rows.add(List.of("killed at", status.killDeadline() == null ? "-" : status.killDeadline() + " (" + status.killCause().wireName() + ")"));
     rows.add(List.of("policy", "idle " + status.policy().idleTimeout() + ", paused retention " + status.policy().pausedRetention()
         + (status.policy().maxLifetime() == null ? "" : ", max lifetime " + status.policy().maxLifetime())));
     rows.add(List.of("counters", "pauses " + status.counters().pauses() + ", resumes " + status.counters().resumes()
         + ", activity signals " + status.counters().activitySignals() + ", E2B calls " + status.counters().e2bCalls()
         + ", runs " + status.counters().runs()));
+    if (status.usage() != null) {
+      rows.add(List.of("usage", String.format("running %.2f h, paused %.2f h, cost $%.4f, saved by pausing $%.4f",
+          status.usage().runningSeconds() / 3600.0, status.usage().pausedSeconds() / 3600.0,
+          status.usage().estimatedCost(), status.usage().savedByPausing())));
+    }
+    if (status.holds() != null && !status.holds().isEmpty()) {
+      status.holds().forEach(h -> rows.add(List.of("hold " + h.holdId(), "until " + h.expiresAt() + (h.reason() == null ? "" : " (" + h.reason() + ")"))));
+    }
     if (status.lastError() != null) {
       rows.add(List.of("last error", status.lastError().at() + " " + status.lastError().operation() + ": " + status.lastError().message()));
     }

@@ -205,6 +205,65 @@ public final class SandmanCli {
     return OK;
   }
 
+  @Command(name = "hold", description = "Keep a sandbox awake (waking it if paused) for --ttl, capped by its maxHold.")
+  int hold(@Parameters(paramLabel = "SANDBOX_ID") String sandboxId,
+      @Option(names = "--ttl", required = true, description = "e.g. PT30M") String ttl,
+      @Option(names = "--reason") String reason) {
+    dev.sandman.workflows.Hold hold = connection().client.hold(sandboxId, reason, duration("--ttl", ttl));
+    output().message("hold " + hold.holdId() + " until " + hold.expiresAt(), hold);
+    return OK;
+  }
+
+  @Command(name = "release", description = "End a keep-awake hold early.")
+  int release(@Parameters(index = "0", paramLabel = "SANDBOX_ID") String sandboxId,
+      @Parameters(index = "1", paramLabel = "HOLD_ID") String holdId) {
+    output().status(connection().client.release(sandboxId, holdId));
+    return OK;
+  }
+
+  @Command(name = "project-policy", description = "Show or replace a project's policy layer (applies to its sandboxes at once).")
+  int projectPolicy(@Parameters(paramLabel = "PROJECT_ID") String projectId,
+      @Option(names = "--idle-timeout") String idleTimeout,
+      @Option(names = "--paused-retention") String retention,
+      @Option(names = "--max-lifetime") String lifetime,
+      @Option(names = "--max-hold") String maxHold,
+      @Option(names = "--clear", description = "remove the project's layer") boolean clear) {
+    dev.sandman.workflows.ProjectStatus status;
+    if (clear) {
+      status = connection().client.setProjectPolicy(projectId, null);
+    } else if (idleTimeout == null && retention == null && lifetime == null && maxHold == null) {
+      status = connection().client.projectStatus(projectId);
+    } else {
+      status = connection().client.setProjectPolicy(projectId, new Policy(duration("--idle-timeout", idleTimeout),
+          duration("--paused-retention", retention), duration("--max-lifetime", lifetime), duration("--max-hold", maxHold)));
+    }
+    output().message("project " + status.projectId() + ": policy " + (status.policy() == null ? "(operator defaults)" : status.policy())
+        + ", " + status.sandboxes() + " sandboxes", status);
+    return OK;
+  }
+
+  @Command(name = "report", description = "Running and paused time, cost and savings by project and user.")
+  int report(@Option(names = "--project") String projectId, @Option(names = "--user") String userId) {
+    dev.sandman.starter.Report report = connection().client.report(new ListQuery(projectId, userId, null, ListQuery.MAX_PAGE_SIZE, null));
+    if (json) {
+      output().json(report);
+      return OK;
+    }
+    java.util.List<java.util.List<String>> rows = new java.util.ArrayList<>();
+    for (dev.sandman.starter.Report.Row row : report.rows()) {
+      rows.add(reportRow(row.projectId(), row.userId(), row));
+    }
+    rows.add(reportRow("TOTAL", "", report.total()));
+    output().table(java.util.List.of("PROJECT", "USER", "SANDBOXES", "RUN/PAUSED/KILLED", "RUNNING H", "PAUSED H", "COST $", "SAVED $"), rows);
+    return OK;
+  }
+
+  private static java.util.List<String> reportRow(String project, String user, dev.sandman.starter.Report.Row row) {
+    return java.util.List.of(project, user, Integer.toString(row.sandboxes()), row.running() + "/" + row.paused() + "/" + row.killed(),
+        String.format("%.2f", row.runningHours()), String.format("%.2f", row.pausedHours()),
+        String.format("%.4f", row.cost()), String.format("%.4f", row.savedByPausing()));
+  }
+
   static Duration duration(String option, String text) {
     return parse(option, text, Duration::parse, "an ISO-8601 duration like PT10M");
   }

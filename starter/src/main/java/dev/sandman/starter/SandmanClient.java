@@ -7,6 +7,13 @@ import dev.sandman.activities.NewSandbox;
 import dev.sandman.workflows.ActivitySignal;
 import dev.sandman.workflows.ChangeRequest;
 import dev.sandman.workflows.FailureType;
+import dev.sandman.workflows.Hold;
+import dev.sandman.workflows.HoldRequest;
+import dev.sandman.workflows.OperatorConfig;
+import dev.sandman.workflows.ProjectState;
+import dev.sandman.workflows.ProjectStatus;
+import dev.sandman.workflows.ProjectWorkflow;
+import dev.sandman.workflows.Usage;
 import dev.sandman.workflows.Policy;
 import dev.sandman.workflows.PolicyPatch;
 import dev.sandman.workflows.SandboxSpec;
@@ -444,6 +451,124 @@ public final class SandmanClient implements AutoCloseable {
     }
   }
 
+  // ---- holds, projects, report ------------------------------------------------------------
+
+  /** Keeps the sandbox awake (waking it if paused) for ttl, capped by its policy's maxHold. */
+  public Hold hold(String sandboxId, String reason, Duration ttl) {
+    Validation.sandboxId(sandboxId);
+    Validation.reason(reason);
+    if (ttl == null || ttl.isNegative() || ttl.isZero() || ttl.compareTo(Policy.MAX_HOLD) > 0) {
+      throw SandmanException.invalid("ttl", "ttl must be a duration between PT1S and " + Policy.MAX_HOLD);
+    }
+    try {
+      return stub(sandboxId).hold(new HoldRequest(reason, ttl));
+    } catch (RuntimeException e) {
+      throw translate(sandboxId, e);
+    }
+  }
+
+  public SandboxStatus release(String sandboxId, String holdId) {
+    Validation.id("holdId", holdId);
+    return change(sandboxId, () -> stub(sandboxId).release(holdId));
+  }
+
+  /** Replaces the project's policy layer; its sandboxes get it at once, later ones when they join. */
+  public ProjectStatus setProjectPolicy(String projectId, Policy layer) {
+    Validation.id("projectId", projectId);
+    if (layer != null) {
+      List<Policy.FieldError> errors = layer.validateLayer();
+      if (!errors.isEmpty()) {
+        throw SandmanException.invalid("policy." + errors.get(0).field(), errors.get(0).message());
+      }
+    }
+    ProjectWorkflow project = temporal.newWorkflowStub(ProjectWorkflow.class, WorkflowOptions.newBuilder()
+        .setWorkflowId(Sandman.projectWorkflowId(projectId))
+        .setTaskQueue(options.taskQueue())
+        .setWorkflowIdConflictPolicy(io.temporal.api.enums.v1.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING)
+        .build());
+    try {
+      WorkflowClient.start(project::run, ProjectState.empty(projectId));
+    } catch (WorkflowExecutionAlreadyStarted already) {
+      // the project's workflow runs already
+    } catch (RuntimeException e) {
+      throw translate(null, e);
+    }
+    try {
+      return temporal.newWorkflowStub(ProjectWorkflow.class, Sandman.projectWorkflowId(projectId)).setPolicy(layer);
+    } catch (RuntimeException e) {
+      throw translate(null, e);
+    }
+  }
+
+  public ProjectStatus projectStatus(String projectId) {
+    Validation.id("projectId", projectId);
+    try {
+      return temporal.newWorkflowStub(ProjectWorkflow.class, Sandman.projectWorkflowId(projectId)).status();
+    } catch (WorkflowNotFoundException none) {
+      return new ProjectStatus(projectId, null, 0, 0);
+    } catch (RuntimeException e) {
+      throw translate(null, e);
+    }
+  }
+
+  /** Usage and cost by project and user over every sandbox the filter matches (all pages). */
+  public Report report(ListQuery filter) {
+    Instant now = Instant.now();
+    Map<String, double[]> sums = new java.util.TreeMap<>();
+    Map<String, String[]> keys = new HashMap<>();
+    String source = null;
+    String token = null;
+    do {
+      ListPage page = list(new ListQuery(filter.projectId(), filter.userId(), filter.state(), ListQuery.MAX_PAGE_SIZE, token));
+      source = page.source();
+      for (SandboxSummary item : page.items()) {
+        SandboxStatus status;
+        try {
+          status = status(item.sandboxId());
+        } catch (SandmanException gone) {
+          continue; // ended outside Sandman (e.g. terminated): nothing to count
+        }
+        Usage usage = status.usage();
+        long extra = usage == null || status.state() == SandboxState.KILLED ? 0
+            : Math.max(0, Duration.between(usage.asOf(), now).toSeconds());
+        boolean running = status.state() == SandboxState.RUNNING || status.state() == SandboxState.PAUSING;
+        double runningHours = ((usage == null ? 0 : usage.runningSeconds()) + (running ? extra : 0)) / 3600.0;
+        double pausedHours = ((usage == null ? 0 : usage.pausedSeconds()) + (running ? 0 : extra)) / 3600.0;
+        double price = usage == null ? OperatorConfig.E2B_DEFAULT_PRICE_PER_HOUR : usage.pricePerHour();
+        String key = status.projectId() + "\u0000" + status.userId();
+        keys.put(key, new String[] {status.projectId(), status.userId()});
+        double[] row = sums.computeIfAbsent(key, k -> new double[8]);
+        row[0]++;
+        row[1] += running ? 1 : 0;
+        row[2] += status.state() == SandboxState.PAUSED || status.state() == SandboxState.RESUMING ? 1 : 0;
+        row[3] += status.state() == SandboxState.KILLED ? 1 : 0;
+        row[4] += runningHours;
+        row[5] += pausedHours;
+        row[6] += runningHours * price;
+        row[7] += pausedHours * price;
+      }
+      token = page.nextPageToken();
+    } while (token != null);
+    List<Report.Row> rows = new ArrayList<>();
+    double[] total = new double[8];
+    sums.forEach((key, row) -> {
+      rows.add(toRow(keys.get(key)[0], keys.get(key)[1], row));
+      for (int i = 0; i < row.length; i++) {
+        total[i] += row[i];
+      }
+    });
+    return new Report(rows, toRow(null, null, total), now, source);
+  }
+
+  private static Report.Row toRow(String projectId, String userId, double[] r) {
+    return new Report.Row(projectId, userId, (int) r[0], (int) r[1], (int) r[2], (int) r[3],
+        round(r[4]), round(r[5]), round(r[6]), round(r[7]));
+  }
+
+  private static double round(double value) {
+    return Math.round(value * 10_000) / 10_000.0;
+  }
+
   // ---- errors -----------------------------------------------------------------------------
 
   private SandmanException notTracked(String sandboxId) {
@@ -470,7 +595,10 @@ public final class SandmanClient implements AutoCloseable {
         String type = app.getType();
         String message = app.getOriginalMessage();
         if (IllegalArgumentException.class.getName().equals(type) || FailureType.INVALID_ARGUMENT.name().equals(type)) {
-          return new SandmanException(SandmanException.Kind.INVALID_ARGUMENT, message, "policy", e);
+          if (message != null && message.startsWith("no active hold")) {
+            return new SandmanException(SandmanException.Kind.NOT_FOUND, message, "holdId", e);
+          }
+          return new SandmanException(SandmanException.Kind.INVALID_ARGUMENT, message, message != null && message.startsWith("ttl") ? "ttl" : "policy", e);
         }
         if (IllegalStateException.class.getName().equals(type) || FailureType.INVALID_STATE.name().equals(type)
             || FailureType.SANDBOX_GONE.name().equals(type)) {

@@ -47,11 +47,10 @@ public final class Validation {
     }
     metadata(request.metadata());
     if (request.policy() != null) {
-      Policy full = new Policy(
-          request.policy().idleTimeout() != null ? request.policy().idleTimeout() : Policy.DEFAULT_IDLE_TIMEOUT,
-          request.policy().pausedRetention() != null ? request.policy().pausedRetention() : Policy.DEFAULT_PAUSED_RETENTION,
-          request.policy().maxLifetime());
-      policy(full);
+      List<Policy.FieldError> errors = request.policy().validateLayer();
+      if (!errors.isEmpty()) {
+        throw SandmanException.invalid("policy." + errors.get(0).field(), errors.get(0).message());
+      }
     }
   }
 

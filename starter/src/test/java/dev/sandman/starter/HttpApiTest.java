@@ -234,6 +234,44 @@ class HttpApiTest {
   }
 
   @Test
+  void holdsProjectPoliciesAndTheReport() throws Exception {
+    String id = h.t.newSandbox();
+    h.admin("POST", "/v1/sandboxes", h.trackBody(id, "proj-r", "alice"));
+
+    ApiHarness.Reply hold = h.app("alice", "POST", "/v1/sandboxes/" + id + "/holds", "{\"reason\":\"llm call\",\"ttl\":\"PT30M\"}");
+    assertThat(hold.status()).isEqualTo(201);
+    String holdId = hold.text("holdId");
+    assertThat(Duration.between(Instant.parse(hold.text("createdAt")), Instant.parse(hold.text("expiresAt")))).isEqualTo(Duration.ofMinutes(30));
+    ApiHarness.Reply capped = h.admin("POST", "/v1/sandboxes/" + id + "/holds", "{\"ttl\":\"P5D\"}");
+    assertThat(Duration.between(Instant.parse(capped.text("createdAt")), Instant.parse(capped.text("expiresAt")))).isEqualTo(Duration.ofHours(2));
+    ApiHarness.Reply status = h.admin("GET", "/v1/sandboxes/" + id, null);
+    assertThat(status.body().get("holds")).hasSize(2);
+    assertThat(status.text("pauseDeadline")).isEqualTo(capped.text("expiresAt"));
+    assertThat(h.app("bob", "POST", "/v1/sandboxes/" + id + "/holds", "{\"ttl\":\"PT1M\"}").status()).isEqualTo(403);
+    assertThat(h.admin("POST", "/v1/sandboxes/" + id + "/holds", "{\"reason\":\"x\"}").status()).isEqualTo(400);
+    assertThat(h.admin("POST", "/v1/sandboxes/" + id + "/holds", "{\"ttl\":\"PT-1M\"}").status()).isEqualTo(400);
+    assertThat(h.admin("DELETE", "/v1/sandboxes/" + id + "/holds/" + holdId, null).body().get("holds")).hasSize(1);
+    assertThat(h.admin("DELETE", "/v1/sandboxes/" + id + "/holds/" + holdId, null).status()).isEqualTo(404);
+
+    ApiHarness.Reply project = h.admin("PUT", "/v1/projects/proj-r/policy", "{\"idleTimeout\":\"PT7M\",\"pausedRetention\":\"P3D\"}");
+    assertThat(project.status()).isEqualTo(200);
+    assertThat(project.body().get("sandboxes").asInt()).isEqualTo(1);
+    assertThat(h.admin("GET", "/v1/sandboxes/" + id, null).body().get("policy").get("idleTimeout").asText()).isEqualTo("PT7M");
+    assertThat(h.app("alice", "PUT", "/v1/projects/proj-r/policy", "{\"idleTimeout\":\"PT1M\"}").status()).isEqualTo(403);
+    assertThat(h.app("alice", "GET", "/v1/projects/proj-r/policy", null).body().get("policy").get("pausedRetention").asText()).isEqualTo("PT72H");
+    assertThat(h.admin("PUT", "/v1/projects/proj-r/policy", "{\"idleTimeout\":\"PT0S\"}").status()).isEqualTo(400);
+    assertThat(h.admin("GET", "/v1/projects/nobody-yet/policy", null).body().get("sandboxes").asInt()).isZero();
+
+    h.admin("POST", "/v1/sandboxes/" + id + "/pause", null);
+    ApiHarness.Reply report = h.admin("GET", "/v1/report?projectId=proj-r", null);
+    assertThat(report.status()).isEqualTo(200);
+    assertThat(report.body().get("rows")).hasSize(1);
+    assertThat(report.body().get("rows").get(0).get("userId").asText()).isEqualTo("alice");
+    assertThat(report.body().get("total").get("paused").asInt()).isEqualTo(1);
+    assertThat(h.app("bob", "GET", "/v1/report", null).body().get("rows")).isEmpty();
+  }
+
+  @Test
   void ensureRunningResumesAPausedSandbox() throws Exception {
     String id = h.t.newSandbox();
     h.client.track(TrackRequest.of(id, "p1", "u1"));

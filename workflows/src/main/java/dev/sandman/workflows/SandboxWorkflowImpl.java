@@ -127,6 +127,7 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
       lc.resolvePolicy();
       if (fresh) {
         joinProject();
+        emit(SandboxEvent.TRANSITION, null, Cause.TRACK, null); // recorded before events were known to be on
       }
     }
     if (!lc.e2bChecked) {

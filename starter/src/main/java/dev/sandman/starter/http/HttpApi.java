@@ -47,8 +47,9 @@ public final class HttpApi implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
   private static final ObjectMapper JSON = SandmanJson.mapper();
   private static final Set<String> TRACK_FIELDS = Set.of("sandboxId", "projectId", "userId", "template", "metadata", "policy");
-  private static final Set<String> POLICY_FIELDS = Set.of("idleTimeout", "pausedRetention", "maxLifetime");
-  private static final Set<String> POLICY_PATCH_FIELDS = Set.of("idleTimeout", "pausedRetention", "maxLifetime", "clearMaxLifetime");
+  private static final Set<String> POLICY_FIELDS = Set.of("idleTimeout", "pausedRetention", "maxLifetime", "maxHold");
+  private static final Set<String> POLICY_PATCH_FIELDS = Set.of("idleTimeout", "pausedRetention", "maxLifetime", "clearMaxLifetime", "maxHold");
+  private static final Set<String> POLICY_FIELDS_WITH_HOLD = Set.of("idleTimeout", "pausedRetention", "maxLifetime", "maxHold");
   private static final Set<String> LIST_PARAMS = Set.of("projectId", "userId", "state", "pageSize", "pageToken");
   private static final int OWNERS_KEPT = 100_000;
 
@@ -164,12 +165,51 @@ public final class HttpApi implements AutoCloseable {
       requireMethod(method, "GET");
       return new Reply(200, openApi, "application/json");
     }
-    if (path.size() < 2 || !path.get(0).equals("v1") || !path.get(1).equals("sandboxes") || path.size() > 4) {
+    if (path.size() < 2 || !path.get(0).equals("v1") || path.size() > 5
+        || !Set.of("sandboxes", "projects", "report").contains(path.get(1))) {
       throw new ApiException(404, "not_found", "no such endpoint", null);
     }
     Auth.Principal caller = auth.authenticate(
         exchange.getRequestHeaders().getFirst("Authorization"),
         exchange.getRequestHeaders().getFirst("X-Sandman-User"));
+    if (path.get(1).equals("report") && path.size() == 2) {
+      requireMethod(method, "GET");
+      return report(caller, query(exchange.getRequestURI().getRawQuery()));
+    }
+    if (path.get(1).equals("projects")) {
+      if (path.size() != 4 || !path.get(3).equals("policy")) {
+        throw new ApiException(404, "not_found", "no such endpoint", null);
+      }
+      String projectId = idFrom("projectId", path.get(2));
+      return switch (method) {
+        case "GET" -> Reply.json(200, client.projectStatus(projectId));
+        case "PUT" -> {
+          if (!caller.admin()) {
+            throw new ApiException(403, "forbidden", "only the admin token may change a project's policy", null);
+          }
+          Body body = Body.parse(body(exchange), POLICY_FIELDS_WITH_HOLD);
+          yield Reply.json(200, client.setProjectPolicy(projectId, new Policy(body.duration("idleTimeout"),
+              body.duration("pausedRetention"), body.duration("maxLifetime"), body.duration("maxHold"))));
+        }
+        case "DELETE" -> {
+          if (!caller.admin()) {
+            throw new ApiException(403, "forbidden", "only the admin token may change a project's policy", null);
+          }
+          yield Reply.json(200, client.setProjectPolicy(projectId, null));
+        }
+        default -> throw notAllowed("GET, PUT, DELETE");
+      };
+    }
+    if (path.size() == 5) {
+      if (!path.get(3).equals("holds")) {
+        throw new ApiException(404, "not_found", "no such endpoint", null);
+      }
+      requireMethod(method, "DELETE");
+      String sandboxId = sandboxIdFrom(path.get(2));
+      String holdId = idFrom("holdId", path.get(4));
+      owned(caller, sandboxId);
+      return Reply.json(200, client.release(sandboxId, holdId));
+    }
     if (path.size() == 2) {
       return switch (method) {
         case "POST" -> track(caller, Body.parse(body(exchange), TRACK_FIELDS));
@@ -214,6 +254,17 @@ public final class HttpApi implements AutoCloseable {
         owned(caller, sandboxId);
         return Reply.json(200, client.resume(sandboxId, reason));
       }
+      case "holds" -> {
+        requireMethod(method, "POST");
+        Body body = Body.parse(body(exchange), Set.of("reason", "ttl"));
+        String reason = reasonFrom(body);
+        java.time.Duration ttl = body.duration("ttl");
+        if (ttl == null) {
+          throw ApiException.badRequest("invalid_argument", "ttl is required, e.g. PT30M", "ttl");
+        }
+        owned(caller, sandboxId);
+        return Reply.json(201, client.hold(sandboxId, reason, ttl));
+      }
       case "policy" -> {
         requireMethod(method, "PUT");
         PolicyPatch patch = policyPatch(Body.parse(body(exchange), POLICY_PATCH_FIELDS));
@@ -229,7 +280,8 @@ public final class HttpApi implements AutoCloseable {
   private Reply track(Auth.Principal caller, Body body) {
     Body policyBody = body.object("policy", POLICY_FIELDS);
     Policy policy = policyBody == null ? null
-        : new Policy(policyBody.duration("idleTimeout"), policyBody.duration("pausedRetention"), policyBody.duration("maxLifetime"));
+        : new Policy(policyBody.duration("idleTimeout"), policyBody.duration("pausedRetention"), policyBody.duration("maxLifetime"),
+            policyBody.duration("maxHold"));
     TrackRequest request = new TrackRequest(body.string("sandboxId"), body.string("projectId"), body.string("userId"),
         body.string("template"), body.stringMap("metadata"), policy);
     if (!caller.admin() && request.userId() != null && !caller.userId().equals(request.userId())) {
@@ -290,6 +342,30 @@ public final class HttpApi implements AutoCloseable {
     return Reply.json(200, page);
   }
 
+  private Reply report(Auth.Principal caller, Map<String, String> params) {
+    for (String name : params.keySet()) {
+      if (!Set.of("projectId", "userId").contains(name)) {
+        throw ApiException.badRequest("unknown_parameter", "unknown query parameter '" + Body.printable(name) + "'", Body.printable(name));
+      }
+    }
+    String userId = params.get("userId");
+    if (!caller.admin()) {
+      if (userId != null && !userId.equals(caller.userId())) {
+        throw new ApiException(403, "forbidden", "the app token may only report on user " + caller.userId(), "userId");
+      }
+      userId = caller.userId();
+    }
+    return Reply.json(200, client.report(new ListQuery(params.get("projectId"), userId, null, ListQuery.MAX_PAGE_SIZE, null)));
+  }
+
+  private static String idFrom(String field, String segment) {
+    try {
+      return Validation.id(field, segment);
+    } catch (SandmanException e) {
+      throw ApiException.badRequest("invalid_argument", e.getMessage(), field);
+    }
+  }
+
   private static PolicyPatch policyPatch(Body body) {
     if (body.isEmpty()) {
       throw ApiException.badRequest("invalid_argument", "give at least one of idleTimeout, pausedRetention, maxLifetime, clearMaxLifetime", null);
@@ -298,7 +374,8 @@ public final class HttpApi implements AutoCloseable {
     if (body.isNull("maxLifetime")) {
       clear = true; // "maxLifetime": null removes the limit
     }
-    return new PolicyPatch(body.duration("idleTimeout"), body.duration("pausedRetention"), body.duration("maxLifetime"), clear);
+    return new PolicyPatch(body.duration("idleTimeout"), body.duration("pausedRetention"), body.duration("maxLifetime"), clear,
+        body.duration("maxHold"));
   }
 
   private static String reasonFrom(Body body) {
@@ -406,6 +483,12 @@ public final class HttpApi implements AutoCloseable {
   }
 
   private static String routeName(List<String> path) {
+    if (path.size() >= 3 && path.get(0).equals("v1") && path.get(1).equals("projects")) {
+      return "/v1/projects/{id}/policy";
+    }
+    if (path.size() == 5) {
+      return "/v1/sandboxes/{id}/holds/{holdId}";
+    }
     if (path.size() >= 3 && path.get(0).equals("v1")) {
       return "/v1/sandboxes/{id}" + (path.size() == 4 ? "/" + Body.printable(path.get(3)) : "");
     }
