@@ -1,0 +1,287 @@
+package dev.sandman.bench;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sandman.activities.E2bClient;
+import dev.sandman.activities.E2bConfig;
+import dev.sandman.activities.E2bSandboxActivities;
+import dev.sandman.e2bsim.E2bSimulator;
+import dev.sandman.worker.SandmanWorker;
+import dev.sandman.worker.WorkerOperatorActivities;
+import dev.sandman.workflows.ActivitySignal;
+import dev.sandman.workflows.ChangeRequest;
+import dev.sandman.workflows.OperatorConfig;
+import dev.sandman.workflows.Policy;
+import dev.sandman.workflows.SandboxSpec;
+import dev.sandman.workflows.SandboxWorkflow;
+import dev.sandman.workflows.Sandman;
+import dev.sandman.workflows.SandmanJson;
+import io.temporal.api.enums.v1.IndexedValueType;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.testing.TestEnvironmentOptions;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code ./sandman bench [cost|history|throughput|all] [--sandboxes N] [--seed S] [--out DIR]}: runs
+ * the benchmarks, prints their tables and writes them (markdown, summary.json, PNG charts) to
+ * bench/results/.
+ */
+public final class BenchMain {
+  private BenchMain() {}
+
+  public static int run(String... args) throws Exception {
+    String which = args.length > 0 && !args[0].startsWith("--") ? args[0] : "all";
+    int sandboxes = intArg(args, "--sandboxes", 1000);
+    long seed = intArg(args, "--seed", 42);
+    Path out = Path.of(stringArg(args, "--out", "bench/results"));
+    Files.createDirectories(out);
+    String command = "./sandman bench " + String.join(" ", args);
+    String machine = Runtime.getRuntime().availableProcessors() + " cores, " + Runtime.getRuntime().maxMemory() / (1024 * 1024)
+        + " MiB max heap, Java " + System.getProperty("java.version");
+    ObjectNode summary = readSummary(out);
+    summary.put("date", LocalDate.now().toString());
+    summary.put("machine", machine);
+
+    if (which.equals("cost") || which.equals("all")) {
+      cost(out, command, machine, sandboxes, seed, summary);
+    }
+    if (which.equals("history") || which.equals("all")) {
+      history(out, command, machine, summary);
+    }
+    if (which.equals("throughput") || which.equals("all")) {
+      throughput(out, command, machine, summary, args);
+    }
+    Files.writeString(out.resolve("summary.json"), SandmanJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(summary) + "\n");
+    System.out.println("\nwritten to " + out.toAbsolutePath());
+    return 0;
+  }
+
+  // ---- part 1 -----------------------------------------------------------------------------
+
+  private static void cost(Path out, String command, String machine, int sandboxes, long seed, ObjectNode summary) throws Exception {
+    Trace trace = Trace.generate(seed, sandboxes);
+    System.out.printf("trace: %d sandboxes, %d user actions over 24 simulated hours (seed %d)%n", sandboxes, trace.events.size(), seed);
+    CostBench.Result baseline = CostBench.measure(trace, CostBench.runBaseline(trace));
+    System.out.printf("baseline replayed in %.0f s%n", baseline.wallSeconds());
+    CostBench.Result sandman = CostBench.measure(trace, CostBench.runSandman(trace));
+    System.out.printf("Sandman replayed in %.0f s%n", sandman.wallSeconds());
+
+    double ratio = baseline.wasteMinutes() == 0 ? 0 : sandman.wasteMinutes() / baseline.wasteMinutes();
+    StringBuilder md = new StringBuilder();
+    md.append("# Cost and precision: Sandman against the polling cron it replaces\n\n")
+        .append("Command: `").append(command).append("`  \nMachine: ").append(machine).append("  \nDate: ").append(LocalDate.now()).append("\n\n")
+        .append(String.format("Trace: %d sandboxes, %d user actions over 24 simulated hours (seed %d): sessions of an action every 10 s to 2 min,%n"
+            + "separated by gaps of 8-10 min (20%%), 10-20 min (10%%), 20 min-2 h (55%%) or 3-12 h (15%%); 15%% of users never return.%n"
+            + "Both designs replay it in Temporal's time-skipping test environment against the E2B simulator. Idle timeout 10 min; the%n"
+            + "cron runs every 5 min and pauses idle sessions one after another (each E2B pause ~2 s: 0.5 GiB at ~4 s/GiB).%n%n",
+            sandboxes, trace.events.size(), seed))
+        .append("| | polling cron (5 min) | Sandman | Sandman / cron |\n|---|---|---|---|\n")
+        .append(row("sandbox-minutes running past the idle deadline", baseline.wasteMinutes(), sandman.wasteMinutes(), "%.1f"))
+        .append(row("their price at $0.109/h", baseline.wasteDollars(), sandman.wasteDollars(), "$%.2f"))
+        .append(String.format("| sandboxes paused while their user was active | %d | %d | |%n", baseline.pausedWhileActive(), sandman.pausedWhileActive()))
+        .append(String.format("| pauses | %d | %d | |%n", baseline.pauses(), sandman.pauses()))
+        .append(String.format("| pause lateness p50 / p99 / max (s) | %.1f / %.1f / %.1f | %.3f / %.3f / %.3f | |%n",
+            baseline.latenessP50(), baseline.latenessP99(), baseline.latenessMax(), sandman.latenessP50(), sandman.latenessP99(), sandman.latenessMax()))
+        .append(String.format("| E2B calls by kind | %s | %s | |%n", baseline.e2bCalls(), sandman.e2bCalls()))
+        .append(String.format("| writes caused by activity | %d table writes | %d signals (about 4 history events each) | |%n",
+            baseline.activityWrites(), sandman.activityWrites()))
+        .append(String.format("| wall time of the replay | %.0f s | %.0f s | |%n%n", baseline.wallSeconds(), sandman.wallSeconds()))
+        .append("The cron pauses up to one interval late plus the time of the pauses queued ahead of it, and a user who acts between\n")
+        .append("the scan and the queued pause gets paused anyway; Sandman's timer fires at the deadline, and a pause is decided only\n")
+        .append("when no newer activity is recorded. Its waste is the time from the deadline to the pause call.\n\n")
+        .append("![waste](cost-waste.png)\n");
+    Files.writeString(out.resolve("cost.md"), md.toString());
+    System.out.println(md);
+    Charts.bars(out.resolve("cost-waste.png"), "Sandbox-minutes running past the idle deadline (24 h, " + sandboxes + " sandboxes)",
+        "lower is better; waste ratio Sandman / cron = " + String.format("%.4f", ratio), List.of(
+            new Charts.Bar("polling cron (5 min)", baseline.wasteMinutes(), String.format("%.0f min ($%.2f)", baseline.wasteMinutes(), baseline.wasteDollars())),
+            new Charts.Bar("Sandman", sandman.wasteMinutes(), String.format("%.2f min ($%.4f)", sandman.wasteMinutes(), sandman.wasteDollars()))));
+    summary.put("waste_ratio", ratio);
+    summary.put("sandman_paused_while_active", sandman.pausedWhileActive());
+    summary.put("baseline_paused_while_active", baseline.pausedWhileActive());
+    summary.put("pause_lateness_p99_seconds", sandman.latenessP99());
+    summary.put("baseline_pause_lateness_p99_seconds", baseline.latenessP99());
+    summary.put("sandman_waste_minutes", sandman.wasteMinutes());
+    summary.put("baseline_waste_minutes", baseline.wasteMinutes());
+  }
+
+  private static String row(String what, double baseline, double sandman, String format) {
+    return String.format("| %s | " + format + " | " + format + " | %s |%n", what, baseline, sandman,
+        baseline == 0 ? "-" : String.format("%.4f", sandman / baseline));
+  }
+
+  // ---- part 3 -----------------------------------------------------------------------------
+
+  private static void history(Path out, String command, String machine, ObjectNode summary) throws Exception {
+    TestEnvironmentOptions.Builder options = TestEnvironmentOptions.newBuilder()
+        .setWorkflowClientOptions(WorkflowClientOptions.newBuilder().setDataConverter(SandmanJson.dataConverter()).build());
+    Sandman.SEARCH_ATTRIBUTES.forEach(k -> options.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
+    try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance(options.build())) {
+      E2bSimulator sim = new E2bSimulator(E2bSimulator.Options.defaults().withPauseMillisPerGiB(0)
+          .withClock(() -> Instant.ofEpochMilli(env.currentTimeMillis()))).start(0);
+      E2bClient e2b = new E2bClient(E2bConfig.of(sim.url(), "e2b_bench"));
+      Worker worker = env.newWorker("history");
+      java.time.Clock clock = new java.time.Clock() {
+        @Override public java.time.ZoneId getZone() { return java.time.ZoneOffset.UTC; }
+        @Override public java.time.Clock withZone(java.time.ZoneId zone) { return this; }
+        @Override public Instant instant() { return Instant.ofEpochMilli(env.currentTimeMillis()); }
+      };
+      SandmanWorker.register(worker, new E2bSandboxActivities(e2b, clock),
+          new WorkerOperatorActivities(OperatorConfig.standard(), env.getWorkflowClient(), "history"), event -> { });
+      env.start();
+      WorkflowClient client = env.getWorkflowClient();
+
+      // an hour of continuous activity: an app signal every 30 s (what the coalescing client sends at most is one per second)
+      String busy = sim.createSandbox("base", Duration.ofMinutes(15), true, Map.of());
+      SandboxWorkflow busyWorkflow = start(client, busy);
+      env.sleep(Duration.ofSeconds(5));
+      long before = client.fetchHistory(Sandman.workflowId(busy)).getEvents().size();
+      long e2bBefore = sim.count("timeout", busy) + sim.count("get", busy);
+      for (int i = 0; i < 120; i++) {
+        env.sleep(Duration.ofSeconds(30));
+        busyWorkflow.activity(ActivitySignal.now());
+      }
+      long perHour = client.fetchHistory(Sandman.workflowId(busy)).getEvents().size() - before;
+      long e2bPerHour = sim.count("timeout", busy) + sim.count("get", busy) - e2bBefore;
+
+      // one idle cycle: idle to pause, then activity to resume
+      env.sleep(Duration.ofMinutes(11));
+      long beforeCycle = client.fetchHistory(Sandman.workflowId(busy)).getEvents().size();
+      long e2bBeforeCycle = sim.calls().stream().filter(c -> busy.equals(c.sandboxId())).count();
+      busyWorkflow.activity(ActivitySignal.now());
+      env.sleep(Duration.ofSeconds(2));
+      env.sleep(Duration.ofMinutes(11));
+      long perCycle = client.fetchHistory(Sandman.workflowId(busy)).getEvents().size() - beforeCycle;
+      long e2bPerCycle = sim.calls().stream().filter(c -> busy.equals(c.sandboxId())).count() - e2bBeforeCycle;
+      busyWorkflow.kill(ChangeRequest.none());
+      sim.close();
+
+      int eventsPerRun = SandboxSpec.DEFAULT_MAX_EVENTS_PER_RUN;
+      StringBuilder md = new StringBuilder();
+      md.append("# What Sandman costs Temporal\n\n")
+          .append("Command: `").append(command).append("`  \nMachine: ").append(machine).append("  \nDate: ").append(LocalDate.now()).append("\n\n")
+          .append("| measure | value |\n|---|---|\n")
+          .append(String.format("| history events per sandbox-hour of continuous activity (a signal every 30 s) | %d (%.1f per signal) |%n", perHour, perHour / 120.0))
+          .append(String.format("| history events per idle cycle (timer fires, pause, activity, resume) | %d |%n", perCycle))
+          .append(String.format("| history events per run before continue-as-new | %d (about %d signals) |%n", eventsPerRun, eventsPerRun / 4))
+          .append(String.format("| E2B calls per sandbox-hour of activity (backstop timeout refreshes) | %d |%n", e2bPerHour))
+          .append(String.format("| E2B calls per idle cycle (pause + connect) | %d |%n", e2bPerCycle))
+          .append("\nA signal costs one SIGNALED event plus one workflow task (3 events) and starts no timer: the one idle timer\n")
+          .append("fires once per idle-timeout span and recomputes the deadline. The real server's limits (10,000 signals and\n")
+          .append("51,200 events per run) are never approached: a run continues as new after 3,000 events.\n");
+      Files.writeString(out.resolve("history.md"), md.toString());
+      System.out.println(md);
+      summary.put("history_events_per_active_hour", perHour);
+      summary.put("history_events_per_idle_cycle", perCycle);
+      summary.put("e2b_calls_per_active_hour", e2bPerHour);
+    }
+  }
+
+  private static SandboxWorkflow start(WorkflowClient client, String id) {
+    SandboxWorkflow workflow = client.newWorkflowStub(SandboxWorkflow.class,
+        WorkflowOptions.newBuilder().setWorkflowId(Sandman.workflowId(id)).setTaskQueue("history").build());
+    WorkflowClient.start(workflow::run, SandboxSpec.of(id, "bench", "u", Policy.defaults()));
+    return workflow;
+  }
+
+  // ---- part 2 -----------------------------------------------------------------------------
+
+  private static void throughput(Path out, String command, String machine, ObjectNode summary, String[] args) throws Exception {
+    int starts = intArg(args, "--starts", 2000);
+    int signals = intArg(args, "--signals", 20_000);
+    int queries = intArg(args, "--queries", 4000);
+    int http = intArg(args, "--http", 4000);
+    long touches = intArg(args, "--touches", 2_000_000);
+    int[] held = {2_000, intArg(args, "--hold", 10_000)};
+    List<ThroughputBench.Result> results = new ArrayList<>();
+    for (ThroughputBench.Setup setup : List.of(new ThroughputBench.Setup("SDK defaults", false), new ThroughputBench.Setup("tuned", true))) {
+      System.out.println("throughput: " + setup.name() + " ...");
+      results.add(ThroughputBench.run(setup, starts, signals, queries, http, touches, setup.tuned() ? held : new int[] {2_000}));
+    }
+    StringBuilder md = new StringBuilder();
+    md.append("# Throughput and scale on this machine (wall clock)\n\n")
+        .append("Command: `").append(command).append("`  \nMachine: ").append(machine).append("  \nDate: ").append(LocalDate.now()).append("\n\n")
+        .append("One JVM holds Temporal's Java test server (real time), a Sandman worker, the E2B simulator and the load generator.\n")
+        .append("SDK defaults: 8 client threads, default worker options. Tuned: 32 client threads, 8 workflow-task pollers,\n")
+        .append("400 workflow-task slots, a 20,000-entry sticky cache.\n\n")
+        .append("| measure | setup | count | seconds | per second | p50 ms | p99 ms |\n|---|---|---|---|---|---|---|\n");
+    for (ThroughputBench.Result result : results) {
+      for (ThroughputBench.Rate rate : result.rates()) {
+        md.append(String.format("| %s | %s | %d | %.1f | %.0f | %.2f | %.2f |%n", rate.what(), result.setup().name(), rate.count(),
+            rate.seconds(), rate.perSecond(), rate.p50Millis(), rate.p99Millis()));
+      }
+    }
+    md.append("\n| setup | open sandbox workflows | heap after GC (MiB, test server included) | threads |\n|---|---|---|---|\n");
+    for (ThroughputBench.Result result : results) {
+      for (long[] h : result.heldHeap()) {
+        md.append(String.format("| %s | %d | %d | %d |%n", result.setup().name(), h[0], h[1], h[2]));
+      }
+    }
+    md.append("\n| setup | idle deadline to E2B pause call, p50 / p99 / max (s), while signals flow |\n|---|---|\n");
+    for (ThroughputBench.Result result : results) {
+      md.append(String.format("| %s | %.3f / %.3f / %.3f |%n", result.setup().name(), result.deadlineToPauseP50(),
+          result.deadlineToPauseP99(), result.deadlineToPauseMax()));
+    }
+    Files.writeString(out.resolve("throughput.md"), md.toString());
+    System.out.println(md);
+    ThroughputBench.Result tuned = results.get(results.size() - 1);
+    List<Charts.Bar> bars = new ArrayList<>();
+    for (ThroughputBench.Rate rate : tuned.rates()) {
+      if (!rate.what().contains("touches")) {
+        bars.add(new Charts.Bar(rate.what(), rate.perSecond(), String.format("%.0f/s", rate.perSecond())));
+      }
+      String key = switch (rate.what()) {
+        case "workflow starts" -> "starts_per_second";
+        case "activity signals" -> "signals_per_second";
+        case "status queries" -> "queries_per_second";
+        case "HTTP GET status" -> "http_requests_per_second";
+        case "app touches (coalesced)" -> "touches_per_second";
+        default -> null;
+      };
+      if (key != null) {
+        summary.put(key, Math.round(rate.perSecond()));
+      }
+    }
+    Charts.bars(out.resolve("throughput.png"), "Operations per second (tuned, 2 cores, one JVM with the test server)", "higher is better", bars);
+    long[] last = tuned.heldHeap().get(tuned.heldHeap().size() - 1);
+    summary.put("max_open_sandboxes", last[0]);
+    summary.put("worker_heap_mb_at_max", last[1]);
+    summary.put("deadline_to_pause_p99_seconds_under_load", tuned.deadlineToPauseP99());
+  }
+
+  private static ObjectNode readSummary(Path out) {
+    try {
+      Path file = out.resolve("summary.json");
+      if (Files.exists(file)) {
+        return (ObjectNode) SandmanJson.mapper().readTree(Files.readString(file));
+      }
+    } catch (Exception ignored) {
+      // start afresh
+    }
+    return SandmanJson.mapper().createObjectNode();
+  }
+
+  private static int intArg(String[] args, String name, int fallback) {
+    String value = stringArg(args, name, null);
+    return value == null ? fallback : Integer.parseInt(value);
+  }
+
+  private static String stringArg(String[] args, String name, String fallback) {
+    for (int i = 0; i < args.length - 1; i++) {
+      if (args[i].equals(name)) {
+        return args[i + 1];
+      }
+    }
+    return fallback;
+  }
+}

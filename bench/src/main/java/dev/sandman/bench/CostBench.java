@@ -1,0 +1,256 @@
+package dev.sandman.bench;
+
+import dev.sandman.activities.E2bClient;
+import dev.sandman.activities.E2bConfig;
+import dev.sandman.activities.E2bSandboxActivities;
+import dev.sandman.e2bsim.E2bSimulator;
+import dev.sandman.worker.SandmanWorker;
+import dev.sandman.worker.WorkerOperatorActivities;
+import dev.sandman.workflows.ActivitySignal;
+import dev.sandman.workflows.OperatorConfig;
+import dev.sandman.workflows.Policy;
+import dev.sandman.workflows.SandboxSpec;
+import dev.sandman.workflows.SandboxWorkflow;
+import dev.sandman.workflows.Sandman;
+import dev.sandman.workflows.SandmanJson;
+import io.temporal.api.enums.v1.IndexedValueType;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.testing.TestEnvironmentOptions;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Part 1: the same day of activity replayed through the polling cron and through Sandman, both in
+ * Temporal's time-skipping environment against the E2B simulator; what each costs and how precisely
+ * each pauses.
+ */
+final class CostBench {
+  static final String QUEUE = "bench";
+  static final double PRICE_PER_HOUR = OperatorConfig.E2B_DEFAULT_PRICE_PER_HOUR;
+
+  /** What one design did with the day: pause call times per sandbox index, E2B calls, writes. */
+  record Run(String name, Map<Integer, List<Instant>> pauses, Map<String, Long> e2bCalls, long activityWrites,
+      Instant start, double wallSeconds) {}
+
+  /** Metrics of one run against the trace. */
+  record Result(String name, double wasteMinutes, double wasteDollars, long pausedWhileActive, long pauses,
+      double latenessP50, double latenessP99, double latenessMax, Map<String, Long> e2bCalls, long activityWrites,
+      double wallSeconds, List<Double> lateness) {}
+
+  private static final class Env implements AutoCloseable {
+    final TestWorkflowEnvironment env;
+    final E2bSimulator sim;
+    final E2bClient e2b;
+    final WorkflowClient client;
+    final Instant start;
+
+    Env(java.util.function.Consumer<Env> register) throws Exception {
+      TestEnvironmentOptions.Builder options = TestEnvironmentOptions.newBuilder()
+          .setWorkflowClientOptions(WorkflowClientOptions.newBuilder().setDataConverter(SandmanJson.dataConverter()).build());
+      Sandman.SEARCH_ATTRIBUTES.forEach(k -> options.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
+      env = TestWorkflowEnvironment.newInstance(options.build());
+      sim = new E2bSimulator(E2bSimulator.Options.defaults().withPauseMillisPerGiB(0)
+          .withClock(() -> Instant.ofEpochMilli(env.currentTimeMillis()))).start(0);
+      e2b = new E2bClient(E2bConfig.of(sim.url(), "e2b_bench"));
+      client = env.getWorkflowClient();
+      register.accept(this);
+      env.start();
+      start = Instant.ofEpochSecond(env.currentTimeMillis() / 1000 + 1);
+      env.sleep(Duration.between(Instant.ofEpochMilli(env.currentTimeMillis()), start));
+    }
+
+    Clock clock() {
+      return new Clock() {
+        @Override public java.time.ZoneId getZone() { return ZoneOffset.UTC; }
+        @Override public Clock withZone(java.time.ZoneId zone) { return this; }
+        @Override public Instant instant() { return Instant.ofEpochMilli(env.currentTimeMillis()); }
+      };
+    }
+
+    void sleepUntil(Instant t) {
+      long millis = t.toEpochMilli() - env.currentTimeMillis();
+      if (millis > 0) {
+        env.sleep(Duration.ofMillis(millis));
+      }
+    }
+
+    @Override
+    public void close() {
+      env.close();
+      sim.close();
+    }
+  }
+
+  static Run runSandman(Trace trace) throws Exception {
+    long wall = System.nanoTime();
+    Map<Integer, String> ids = new HashMap<>();
+    try (Env e = new Env(env -> {
+      Worker worker = env.env.newWorker(QUEUE);
+      SandmanWorker.register(worker, new E2bSandboxActivities(env.e2b, env.clock()),
+          new WorkerOperatorActivities(OperatorConfig.standard(), env.client, QUEUE), event -> { });
+    })) {
+      ExecutorService pool = Executors.newFixedThreadPool(8);
+      for (List<Trace.Event> group : bySecond(trace)) {
+        Instant at = e.start.plusSeconds(group.get(0).second());
+        e.sleepUntil(at.minusMillis(1)); // an action in the same second as a deadline happened before the timer's check
+        List<Future<?>> sent = new ArrayList<>();
+        for (Trace.Event event : group) {
+          String id = ids.get(event.sandbox());
+          if (id == null) { // the user's first action: the app creates the sandbox and tracks it
+            String created = e.sim.createSandbox("base", Duration.ofMinutes(15), true, Map.of());
+            ids.put(event.sandbox(), created);
+            sent.add(pool.submit(() -> {
+              SandboxWorkflow workflow = e.client.newWorkflowStub(SandboxWorkflow.class, WorkflowOptions.newBuilder()
+                  .setWorkflowId(Sandman.workflowId(created)).setTaskQueue(QUEUE).build());
+              WorkflowClient.start(workflow::run, SandboxSpec.of(created, "bench", "u" + event.sandbox(), Policy.defaults()));
+            }));
+          } else {
+            sent.add(pool.submit(() ->
+                e.client.newWorkflowStub(SandboxWorkflow.class, Sandman.workflowId(id)).activity(new ActivitySignal(at))));
+          }
+        }
+        for (Future<?> future : sent) {
+          future.get();
+        }
+      }
+      e.sleepUntil(e.start.plusSeconds(Trace.DAY));
+      pool.shutdown();
+      Map<String, Integer> index = new HashMap<>();
+      ids.forEach((k, v) -> index.put(v, k));
+      Map<Integer, List<Instant>> pauses = new HashMap<>();
+      for (E2bSimulator.Call call : e.sim.calls()) {
+        if (call.operation().equals("pause") && call.status() == 204) {
+          pauses.computeIfAbsent(index.get(call.sandboxId()), k -> new ArrayList<>()).add(call.at());
+        }
+      }
+      return new Run("Sandman", pauses, callsByKind(e.sim), trace.events.size(), e.start, (System.nanoTime() - wall) / 1e9);
+    }
+  }
+
+  static Run runBaseline(Trace trace) throws Exception {
+    long wall = System.nanoTime();
+    BaselineCron.Table[] table = new BaselineCron.Table[1];
+    Map<Integer, String> ids = new HashMap<>();
+    try (Env e = new Env(env -> {
+      Worker worker = env.env.newWorker(QUEUE);
+      worker.registerWorkflowImplementationTypes(BaselineCron.CronWorkflowImpl.class);
+      table[0] = new BaselineCron.Table(env.e2b, () -> Instant.ofEpochMilli(env.env.currentTimeMillis()));
+      worker.registerActivitiesImplementations(table[0]);
+    })) {
+      BaselineCron.CronWorkflow cron = e.client.newWorkflowStub(BaselineCron.CronWorkflow.class,
+          WorkflowOptions.newBuilder().setWorkflowId("baseline-cron").setTaskQueue(QUEUE).build());
+      WorkflowClient.start(cron::run, e.start.plusSeconds(Trace.DAY).toEpochMilli());
+      for (List<Trace.Event> group : bySecond(trace)) {
+        Instant at = e.start.plusSeconds(group.get(0).second());
+        e.sleepUntil(at.minusMillis(1)); // an action in the same second as a deadline happened before the timer's check
+        for (Trace.Event event : group) {
+          String id = ids.computeIfAbsent(event.sandbox(),
+              k -> e.sim.createSandbox("base", Duration.ofHours(24), true, Map.of())); // E2B's own timeout stays out of the way
+          table[0].activity(id, at);
+        }
+      }
+      e.sleepUntil(e.start.plusSeconds(Trace.DAY));
+      Map<String, Integer> index = new HashMap<>();
+      ids.forEach((k, v) -> index.put(v, k));
+      Map<Integer, List<Instant>> pauses = new HashMap<>();
+      synchronized (table[0]) {
+        for (BaselineCron.Pause pause : table[0].pauses) {
+          pauses.computeIfAbsent(index.get(pause.sandboxId()), k -> new ArrayList<>()).add(pause.calledAt());
+        }
+      }
+      return new Run("Polling cron (5 min)", pauses, callsByKind(e.sim), table[0].writes, e.start, (System.nanoTime() - wall) / 1e9);
+    }
+  }
+
+  /** Waste, precision and lateness of a run's pauses against the trace. */
+  static Result measure(Trace trace, Run run) {
+    long idle = 600;
+    double wasteSeconds = 0;
+    long whileActive = 0;
+    long pauseCount = 0;
+    List<Double> lateness = new ArrayList<>();
+    for (int s = 0; s < trace.sandboxes; s++) {
+      int[] activity = trace.activity.get(s);
+      List<Double> pauses = run.pauses().getOrDefault(s, List.of()).stream()
+          .map(p -> (p.toEpochMilli() - run.start().toEpochMilli()) / 1000.0).sorted().toList();
+      pauseCount += pauses.size();
+      for (double p : pauses) { // a pause decided on stale data: the user acted within the idle timeout before it
+        int last = lastBefore(activity, p);
+        if (last >= 0 && p - activity[last] < idle - 0.5) {
+          whileActive++;
+        }
+      }
+      for (int i = 0; i < activity.length; i++) {
+        double lastAction = activity[i];
+        double deadline = lastAction + idle;
+        double next = i + 1 < activity.length ? activity[i + 1] : Trace.DAY;
+        if (next <= deadline) {
+          continue; // no idle deadline in this gap
+        }
+        double firstPause = pauses.stream().filter(p -> p >= lastAction && p <= next).findFirst().orElse(Double.NaN);
+        if (Double.isNaN(firstPause)) {
+          wasteSeconds += next - deadline; // ran idle until the user came back (or the day ended)
+        } else {
+          wasteSeconds += Math.max(0, firstPause - deadline);
+          lateness.add(firstPause - deadline);
+        }
+      }
+    }
+    List<Double> sorted = lateness.stream().sorted().toList();
+    double wasteMinutes = wasteSeconds / 60;
+    return new Result(run.name(), wasteMinutes, wasteMinutes / 60 * PRICE_PER_HOUR, whileActive, pauseCount,
+        percentile(sorted, 0.50), percentile(sorted, 0.99), sorted.isEmpty() ? 0 : sorted.get(sorted.size() - 1),
+        run.e2bCalls(), run.activityWrites(), run.wallSeconds(), sorted);
+  }
+
+  private static int lastBefore(int[] activity, double t) {
+    int found = -1;
+    for (int i = 0; i < activity.length && activity[i] <= t; i++) {
+      found = i;
+    }
+    return found;
+  }
+
+  static double percentile(List<Double> sorted, double q) {
+    if (sorted.isEmpty()) {
+      return 0;
+    }
+    int index = (int) Math.ceil(q * sorted.size()) - 1;
+    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
+  }
+
+  private static List<List<Trace.Event>> bySecond(Trace trace) {
+    List<List<Trace.Event>> groups = new ArrayList<>();
+    List<Trace.Event> current = null;
+    for (Trace.Event event : trace.events) {
+      if (current == null || current.get(0).second() != event.second()) {
+        current = new ArrayList<>();
+        groups.add(current);
+      }
+      current.add(event);
+    }
+    return groups;
+  }
+
+  private static Map<String, Long> callsByKind(E2bSimulator sim) {
+    Map<String, Long> calls = new TreeMap<>();
+    sim.calls().forEach(c -> calls.merge(c.operation(), 1L, Long::sum));
+    return calls;
+  }
+
+  private CostBench() {}
+}

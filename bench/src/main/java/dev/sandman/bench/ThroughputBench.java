@@ -1,0 +1,214 @@
+package dev.sandman.bench;
+
+import dev.sandman.activities.E2bClient;
+import dev.sandman.activities.E2bConfig;
+import dev.sandman.activities.E2bSandboxActivities;
+import dev.sandman.e2bsim.E2bSimulator;
+import dev.sandman.starter.SandmanClient;
+import dev.sandman.starter.http.HttpApi;
+import dev.sandman.worker.SandmanWorker;
+import dev.sandman.worker.WorkerOperatorActivities;
+import dev.sandman.workflows.ActivitySignal;
+import dev.sandman.workflows.OperatorConfig;
+import dev.sandman.workflows.Policy;
+import dev.sandman.workflows.SandboxSpec;
+import dev.sandman.workflows.SandboxWorkflow;
+import dev.sandman.workflows.Sandman;
+import dev.sandman.workflows.SandmanJson;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.temporal.api.enums.v1.IndexedValueType;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.testing.TestEnvironmentOptions;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerFactoryOptions;
+import io.temporal.worker.WorkerOptions;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
+
+/**
+ * Part 2: wall-clock throughput on this machine, one JVM holding Temporal's test server (real time),
+ * a worker and the E2B simulator; SDK defaults against tuned options.
+ */
+final class ThroughputBench {
+  static final String QUEUE = "bench";
+
+  record Rate(String what, int count, double seconds, double perSecond, double p50Millis, double p99Millis) {}
+
+  record Setup(String name, boolean tuned) {}
+
+  record Result(Setup setup, List<Rate> rates, List<long[]> heldHeap, double deadlineToPauseP50, double deadlineToPauseP99,
+      double deadlineToPauseMax) {}
+
+  static Result run(Setup setup, int starts, int signals, int queries, int httpRequests, long touches, int[] held) throws Exception {
+    TestEnvironmentOptions.Builder options = TestEnvironmentOptions.newBuilder()
+        .setUseTimeskipping(false)
+        .setWorkflowClientOptions(WorkflowClientOptions.newBuilder().setDataConverter(SandmanJson.dataConverter()).build());
+    if (setup.tuned()) {
+      options.setWorkerFactoryOptions(WorkerFactoryOptions.newBuilder()
+          .setWorkflowCacheSize(20_000).setMaxWorkflowThreadCount(4_000).build());
+    }
+    Sandman.SEARCH_ATTRIBUTES.forEach(k -> options.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
+    List<Rate> rates = new ArrayList<>();
+    List<long[]> heap = new ArrayList<>();
+    try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance(options.build());
+        E2bSimulator sim = new E2bSimulator(E2bSimulator.Options.defaults().withPauseMillisPerGiB(0)).start(0)) {
+      E2bClient e2b = new E2bClient(E2bConfig.of(sim.url(), "e2b_bench"));
+      WorkerOptions.Builder workerOptions = WorkerOptions.newBuilder();
+      if (setup.tuned()) {
+        workerOptions.setMaxConcurrentWorkflowTaskPollers(8).setMaxConcurrentActivityTaskPollers(4)
+            .setMaxConcurrentWorkflowTaskExecutionSize(400);
+      }
+      Worker worker = env.newWorker(QUEUE, workerOptions.build());
+      SandmanWorker.register(worker, new E2bSandboxActivities(e2b),
+          new WorkerOperatorActivities(OperatorConfig.standard(), env.getWorkflowClient(), QUEUE), event -> { });
+      env.start();
+      WorkflowClient client = env.getWorkflowClient();
+      int threads = setup.tuned() ? 32 : 8;
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+
+      List<String> ids = Collections.synchronizedList(new ArrayList<>());
+      rates.add(measure("workflow starts", starts, pool, i -> {
+        String id = sim.createSandbox("base", Duration.ofHours(2), true, Map.of());
+        ids.add(id);
+        SandboxWorkflow workflow = client.newWorkflowStub(SandboxWorkflow.class,
+            WorkflowOptions.newBuilder().setWorkflowId(Sandman.workflowId(id)).setTaskQueue(QUEUE).build());
+        WorkflowClient.start(workflow::run, SandboxSpec.of(id, "bench", "u" + (i % 100), Policy.defaults()));
+      }));
+      Thread.sleep(2000); // let first workflow tasks settle
+      rates.add(measure("activity signals", signals, pool, i ->
+          client.newWorkflowStub(SandboxWorkflow.class, Sandman.workflowId(ids.get(i % ids.size()))).activity(ActivitySignal.now())));
+      rates.add(measure("status queries", queries, pool, i ->
+          client.newWorkflowStub(SandboxWorkflow.class, Sandman.workflowId(ids.get(i % ids.size()))).status()));
+
+      SandmanClient sandman = new SandmanClient(client, e2b, SandmanClient.Options.defaults().withTaskQueue(QUEUE));
+      HttpApi api = HttpApi.start(sandman, new HttpApi.Config("127.0.0.1", 0, "bench-admin-token-0123456789", null, 65536),
+          new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+      rates.add(measure("HTTP GET status", httpRequests, pool, i -> {
+        try {
+          HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + api.port() + "/v1/sandboxes/" + ids.get(i % ids.size())))
+              .header("Authorization", "Bearer bench-admin-token-0123456789").build(), HttpResponse.BodyHandlers.ofString());
+          if (response.statusCode() != 200) {
+            throw new IllegalStateException("HTTP " + response.statusCode());
+          }
+        } catch (Exception e) {
+          throw new RuntimeException(e);
+        }
+      }));
+      api.close();
+
+      // app touches through the coalescing client: 4 threads over the tracked sandboxes
+      long started = System.nanoTime();
+      List<Future<?>> touchers = new ArrayList<>();
+      ExecutorService touchPool = Executors.newFixedThreadPool(4);
+      for (int t = 0; t < 4; t++) {
+        int offset = t;
+        touchers.add(touchPool.submit(() -> {
+          for (long i = offset; i < touches; i += 4) {
+            sandman.touch(ids.get((int) (i % ids.size())));
+          }
+        }));
+      }
+      for (Future<?> f : touchers) {
+        f.get();
+      }
+      double touchSeconds = (System.nanoTime() - started) / 1e9;
+      rates.add(new Rate("app touches (coalesced)", (int) touches, touchSeconds, touches / touchSeconds, 0, 0));
+      touchPool.shutdown();
+
+      // deadline to pause call, with all the workflows above open and signals flowing
+      List<String> idle = Collections.synchronizedList(new ArrayList<>());
+      Map<String, Instant> trackedAt = new java.util.concurrent.ConcurrentHashMap<>();
+      AtomicInteger flowing = new AtomicInteger();
+      Future<?> load = Executors.newSingleThreadExecutor().submit(() -> {
+        while (!Thread.currentThread().isInterrupted() && flowing.get() >= 0) {
+          client.newWorkflowStub(SandboxWorkflow.class, Sandman.workflowId(ids.get(flowing.incrementAndGet() % ids.size())))
+              .activity(ActivitySignal.now());
+        }
+      });
+      measure("idle-sandbox starts", 300, pool, i -> {
+        String id = sim.createSandbox("base", Duration.ofHours(2), true, Map.of());
+        SandboxWorkflow workflow = client.newWorkflowStub(SandboxWorkflow.class,
+            WorkflowOptions.newBuilder().setWorkflowId(Sandman.workflowId(id)).setTaskQueue(QUEUE).build());
+        WorkflowClient.start(workflow::run, SandboxSpec.of(id, "bench", "idle", new Policy(Duration.ofSeconds(15), null, null)));
+        idle.add(id);
+        trackedAt.put(id, Instant.now());
+      });
+      Thread.sleep(25_000);
+      flowing.set(Integer.MIN_VALUE);
+      load.cancel(true);
+      List<Double> lags = new ArrayList<>();
+      for (E2bSimulator.Call call : sim.calls()) {
+        if (call.operation().equals("pause") && trackedAt.containsKey(call.sandboxId())) {
+          lags.add(Duration.between(trackedAt.get(call.sandboxId()).plusSeconds(15), call.at()).toMillis() / 1000.0);
+        }
+      }
+      Collections.sort(lags);
+
+      // open workflows held, and the heap they take (test server included: it keeps every history in memory)
+      for (int target : held) {
+        int more = target - ids.size();
+        if (more > 0) {
+          measure("starts to hold " + target, more, pool, i -> {
+            String id = "held-" + target + "-" + i;
+            SandboxWorkflow workflow = client.newWorkflowStub(SandboxWorkflow.class,
+                WorkflowOptions.newBuilder().setWorkflowId(Sandman.workflowId(id)).setTaskQueue(QUEUE).build());
+            WorkflowClient.start(workflow::run, SandboxSpec.of(id, "bench", "held", new Policy(Duration.ofHours(2), null, null)));
+            ids.add(id);
+          });
+          Thread.sleep(3000);
+        }
+        System.gc();
+        Thread.sleep(500);
+        long used = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+        heap.add(new long[] {ids.size(), used / (1024 * 1024), ManagementFactory.getThreadMXBean().getThreadCount()});
+      }
+      pool.shutdown();
+      sandman.close();
+      return new Result(setup, rates, heap, CostBench.percentile(lags, 0.5), CostBench.percentile(lags, 0.99),
+          lags.isEmpty() ? 0 : lags.get(lags.size() - 1));
+    }
+  }
+
+  private static Rate measure(String what, int count, ExecutorService pool, IntConsumer call) throws Exception {
+    long[] latencies = new long[count];
+    List<Future<?>> futures = new ArrayList<>(count);
+    long started = System.nanoTime();
+    for (int i = 0; i < count; i++) {
+      int index = i;
+      futures.add(pool.submit(() -> {
+        long t0 = System.nanoTime();
+        call.accept(index);
+        latencies[index] = System.nanoTime() - t0;
+      }));
+    }
+    for (Future<?> future : futures) {
+      future.get();
+    }
+    double seconds = (System.nanoTime() - started) / 1e9;
+    long[] sorted = latencies.clone();
+    java.util.Arrays.sort(sorted);
+    return new Rate(what, count, seconds, count / seconds, sorted[count / 2] / 1e6, sorted[(int) Math.ceil(count * 0.99) - 1] / 1e6);
+  }
+
+  private ThroughputBench() {}
+}
