@@ -104,11 +104,11 @@ final class CostBench {
           new WorkerOperatorActivities(OperatorConfig.standard(), env.client, QUEUE), event -> { });
     })) {
       ExecutorService pool = Executors.newFixedThreadPool(8);
-      for (List<Trace.Event> group : bySecond(trace)) {
-        Instant at = e.start.plusSeconds(group.get(0).second());
-        e.sleepUntil(at.minusMillis(1)); // an action in the same second as a deadline happened before the timer's check
+      for (Step step : steps(trace)) {
+        e.sleepUntil(e.start.plusSeconds(step.second()).minusMillis(1)); // before any timer due at that second
         List<Future<?>> sent = new ArrayList<>();
-        for (Trace.Event event : group) {
+        for (Trace.Event event : step.events()) {
+          Instant at = e.start.plusSeconds(event.second());
           String id = ids.get(event.sandbox());
           if (id == null) { // the user's first action: the app creates the sandbox and tracks it
             String created = e.sim.createSandbox("base", Duration.ofMinutes(15), true, Map.of());
@@ -154,10 +154,10 @@ final class CostBench {
       BaselineCron.CronWorkflow cron = e.client.newWorkflowStub(BaselineCron.CronWorkflow.class,
           WorkflowOptions.newBuilder().setWorkflowId("baseline-cron").setTaskQueue(QUEUE).build());
       WorkflowClient.start(cron::run, e.start.plusSeconds(Trace.DAY).toEpochMilli());
-      for (List<Trace.Event> group : bySecond(trace)) {
-        Instant at = e.start.plusSeconds(group.get(0).second());
-        e.sleepUntil(at.minusMillis(1)); // an action in the same second as a deadline happened before the timer's check
-        for (Trace.Event event : group) {
+      for (Step step : steps(trace)) {
+        e.sleepUntil(e.start.plusSeconds(step.second()).minusMillis(1)); // before the cron tick at that second
+        for (Trace.Event event : step.events()) {
+          Instant at = e.start.plusSeconds(event.second());
           String id = ids.computeIfAbsent(event.sandbox(),
               k -> e.sim.createSandbox("base", Duration.ofHours(24), true, Map.of())); // E2B's own timeout stays out of the way
           table[0].activity(id, at);
@@ -192,6 +192,11 @@ final class CostBench {
         int last = lastBefore(activity, p);
         if (last >= 0 && p - activity[last] < idle - 0.5) {
           whileActive++;
+          if (System.getenv("BENCH_DEBUG") != null) {
+            int from = Math.max(0, last - 3);
+            System.err.printf("%s: sandbox %d paused at %.3f; actions %s%n", run.name(), s, p,
+                java.util.Arrays.toString(java.util.Arrays.copyOfRange(activity, from, Math.min(activity.length, last + 3))));
+          }
         }
       }
       for (int i = 0; i < activity.length; i++) {
@@ -233,17 +238,46 @@ final class CostBench {
     return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
   }
 
-  private static List<List<Trace.Event>> bySecond(Trace trace) {
-    List<List<Trace.Event>> groups = new ArrayList<>();
-    List<Trace.Event> current = null;
+  /** How late an action may be delivered (stamped with its exact time); divides the cron's 5-minute period. */
+  static final int WINDOW = 60;
+
+  /** A batch of actions, delivered together 1 ms before {@code second}. */
+  record Step(int second, List<Trace.Event> events) {}
+
+  /**
+   * Groups the trace into steps: actions are delivered at the end of their 60-second window with
+   * their exact timestamps, except that an action arriving before its sandbox's idle deadline while
+   * that deadline falls inside the window is delivered at its own second, so no deadline passes
+   * between an action and its delivery. Window ends coincide with the cron's ticks.
+   */
+  static List<Step> steps(Trace trace) {
+    List<Step> steps = new ArrayList<>();
+    int[] last = new int[trace.sandboxes];
+    java.util.Arrays.fill(last, Integer.MIN_VALUE / 2);
+    List<Trace.Event> pending = new ArrayList<>();
+    int windowEnd = 0;
     for (Trace.Event event : trace.events) {
-      if (current == null || current.get(0).second() != event.second()) {
-        current = new ArrayList<>();
-        groups.add(current);
+      while (event.second() > windowEnd) { // windows (end - 60 s, end]: a tick's own second is seen by its scan
+        if (!pending.isEmpty()) {
+          steps.add(new Step(windowEnd, pending));
+          pending = new ArrayList<>();
+        }
+        windowEnd += WINDOW;
       }
-      current.add(event);
+      pending.add(event);
+      boolean first = last[event.sandbox()] < 0; // tracking starts the idle clock: exactly then
+      int deadline = last[event.sandbox()] + 600;
+      boolean returns = event.second() >= deadline; // wakes a paused sandbox: the resume starts its idle clock
+      if (first || returns || deadline < windowEnd) {
+        steps.add(new Step(event.second(), pending)); // exactly now: its deadline would pass before the window ends
+        pending = new ArrayList<>();
+      }
+      last[event.sandbox()] = event.second();
     }
-    return groups;
+    if (!pending.isEmpty()) {
+      steps.add(new Step(windowEnd, pending));
+    }
+    return steps;
   }
 
   private static Map<String, Long> callsByKind(E2bSimulator sim) {

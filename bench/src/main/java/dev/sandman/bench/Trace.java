@@ -54,6 +54,11 @@ final class Trace {
           t += 3 * 3600 + random.nextInt(9 * 3600); // gone for hours
         }
       }
+      for (int i = 1; i < times.size(); i++) {
+        if (times.get(i) - times.get(i - 1) == 600) {
+          times.set(i, times.get(i) + 1); // never exactly at the idle deadline: a tie with the timer is no user's behaviour
+        }
+      }
       int[] sorted = times.stream().filter(x -> x < DAY).mapToInt(Integer::intValue).toArray();
       activity.add(sorted);
       for (int second : sorted) {
