@@ -131,11 +131,7 @@ public final class BenchMain {
           .withClock(() -> Instant.ofEpochMilli(env.currentTimeMillis()))).start(0);
       E2bClient e2b = new E2bClient(E2bConfig.of(sim.url(), "e2b_bench"));
       Worker worker = env.newWorker("history");
-      java.time.Clock clock = new java.time.Clock() {
-        @Override public java.time.ZoneId getZone() { return java.time.ZoneOffset.UTC; }
-        @Override public java.time.Clock withZone(java.time.ZoneId zone) { return this; }
-        @Override public Instant instant() { return Instant.ofEpochMilli(env.currentTimeMillis()); }
-      };
+      java.time.Clock clock = new dev.sandman.worker.SuppliedClock(env::currentTimeMillis);
       SandmanWorker.register(worker, new E2bSandboxActivities(e2b, clock),
           new WorkerOperatorActivities(OperatorConfig.standard(), env.getWorkflowClient(), "history"), event -> { });
       env.start();

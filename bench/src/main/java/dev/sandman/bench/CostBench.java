@@ -5,6 +5,7 @@ import dev.sandman.activities.E2bConfig;
 import dev.sandman.activities.E2bSandboxActivities;
 import dev.sandman.e2bsim.E2bSimulator;
 import dev.sandman.worker.SandmanWorker;
+import dev.sandman.worker.SuppliedClock;
 import dev.sandman.worker.WorkerOperatorActivities;
 import dev.sandman.workflows.ActivitySignal;
 import dev.sandman.workflows.OperatorConfig;
@@ -74,11 +75,7 @@ final class CostBench {
     }
 
     Clock clock() {
-      return new Clock() {
-        @Override public java.time.ZoneId getZone() { return ZoneOffset.UTC; }
-        @Override public Clock withZone(java.time.ZoneId zone) { return this; }
-        @Override public Instant instant() { return Instant.ofEpochMilli(env.currentTimeMillis()); }
-      };
+      return new SuppliedClock(env::currentTimeMillis);
     }
 
     void sleepUntil(Instant t) {

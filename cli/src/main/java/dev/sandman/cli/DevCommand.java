@@ -3,7 +3,6 @@ package dev.sandman.cli;
 import dev.sandman.worker.Env;
 import dev.sandman.workflows.Policy;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -35,10 +34,10 @@ final class DevCommand implements Callable<Integer> {
         SandmanCli.duration("--paused-retention", retention),
         SandmanCli.duration("--max-lifetime", lifetime));
     if (defaults.idleTimeout() != null || defaults.pausedRetention() != null || defaults.maxLifetime() != null) {
-      dev.sandman.starter.Validation.policy(new Policy(
-          defaults.idleTimeout() != null ? defaults.idleTimeout() : Policy.DEFAULT_IDLE_TIMEOUT,
-          defaults.pausedRetention() != null ? defaults.pausedRetention() : Policy.DEFAULT_PAUSED_RETENTION,
-          defaults.maxLifetime()));
+      java.util.List<Policy.FieldError> errors = defaults.validateLayer();
+      if (!errors.isEmpty()) {
+        throw dev.sandman.starter.SandmanException.invalid(errors.get(0).field(), errors.get(0).message());
+      }
     } else {
       defaults = null;
     }
@@ -106,9 +105,5 @@ final class DevCommand implements Callable<Integer> {
     byte[] bytes = new byte[18];
     new SecureRandom().nextBytes(bytes);
     return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-  }
-
-  static Duration orDefault(Duration value, Duration fallback) {
-    return value != null ? value : fallback;
   }
 }

@@ -15,7 +15,6 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -282,7 +281,4 @@ public final class SandmanCli {
       throw SandmanException.invalid(option, option + " must be " + expected + ", got '" + text + "'");
     }
   }
-
-  /** Runs a server command until it is stopped, mapping failures to exit codes. */
-  interface Server extends Callable<Integer> {}
 }

@@ -90,23 +90,7 @@ public final class SandmanTestEnv implements AutoCloseable {
   }
 
   public Clock testClock() {
-    SandmanTestEnv self = this;
-    return new Clock() {
-      @Override
-      public java.time.ZoneId getZone() {
-        return ZoneOffset.UTC;
-      }
-
-      @Override
-      public Clock withZone(java.time.ZoneId zone) {
-        return this;
-      }
-
-      @Override
-      public Instant instant() {
-        return self.now();
-      }
-    };
+    return new SuppliedClock(env::currentTimeMillis);
   }
 
   /** A sandbox as an app would have created it: running, autoPause, E2B timeout 5 minutes. */
