@@ -17,10 +17,14 @@ import org.junit.jupiter.api.Test;
 /**
  * Records the histories that {@link ReplayTest} replays. Runs only when asked:
  * {@code mvn -pl worker test -Dtest=HistoryRecorder -Dsandman.recordHistories=true}. Record anew
- * (and commit the files) only when a workflow change is deliberately incompatible and gated.
+ * (and commit the files) only when a workflow change is deliberately incompatible and gated: bump
+ * {@link #VERSION} to the name of the new version gate, so the histories of every older version stay
+ * and keep being replayed.
  */
 class HistoryRecorder {
   static final Path DIR = Path.of("src/test/resources/histories");
+  /** The newest version gate of {@code SandboxWorkflowImpl}; prefixes the files recorded with it. */
+  static final String VERSION = "keep-timers";
 
   @Test
   void record() throws IOException {
@@ -67,6 +71,6 @@ class HistoryRecorder {
   }
 
   private static void write(SandmanTestEnv t, String sandboxId, String name) throws IOException {
-    Files.writeString(DIR.resolve(name), t.history(sandboxId).toJson(true));
+    Files.writeString(DIR.resolve(VERSION + "-" + name), t.history(sandboxId).toJson(true));
   }
 }

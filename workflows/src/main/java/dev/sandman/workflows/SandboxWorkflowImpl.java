@@ -14,6 +14,8 @@ import io.temporal.workflow.WorkflowInit;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -29,8 +31,11 @@ import org.slf4j.Logger;
  * queued and carried out by the loop itself, one at a time, so nothing races.
  *
  * <p>Signals never wake the loop: an activity signal only moves {@code lastActivityAt}, and the one
- * timer in flight recomputes the deadline when it fires. Anything that must wake the loop early
- * (a request, a policy change, a resume) cancels the timer, so no orphan timers pile up.
+ * timer in flight recomputes the deadline when it fires. Anything that wakes the loop early (a
+ * request, a policy change, a resume) leaves that timer pending and the loop reuses it while it fires
+ * no later than the next deadline; a second timer is started only when a deadline moves earlier than
+ * every pending one. No CancelTimer command is ever sent, so a timer that fires while its cancellation
+ * is in flight cannot race (runs recorded before version "keep-timers" cancelled instead).
  */
 public class SandboxWorkflowImpl implements SandboxWorkflow {
   /** E2B's own timeout stays at least this far past the pause deadline: the backstop's slack. */
@@ -99,6 +104,12 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
   private int wakeups;
   /** Runs of this version read operator config, join their project, warn and emit events. */
   private boolean layered;
+  /** Runs of this version keep pending timers for reuse instead of cancelling them. */
+  private boolean keepTimers;
+  /** Timers started by this run that have not fired yet, with the time each fires at. */
+  private final List<PendingTimer> timers = new ArrayList<>();
+
+  private record PendingTimer(Instant at, Promise<Void> fired) {}
   private final Set<String> deliveriesInFlight = new HashSet<>();
   private int outboxChanges;
 
@@ -122,6 +133,7 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
     }
     // version gate: runs recorded before policy layers and events replay without these commands
     layered = Workflow.getVersion("operator-config", Workflow.DEFAULT_VERSION, 1) >= 1;
+    keepTimers = Workflow.getVersion("keep-timers", Workflow.DEFAULT_VERSION, 1) >= 1;
     if (layered) {
       lc.operator = operatorActivities.operatorConfig();
       lc.resolvePolicy();
@@ -308,7 +320,7 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
     }
   }
 
-  /** One timer at most, cancelled (not orphaned) when something wakes the loop first. */
+  /** Sleeps until {@code until} (or the next outbox retry), or until something wakes the loop. */
   private void sleepUntil(Instant until) {
     int seen = wakeups;
     int seenOutbox = outboxChanges;
@@ -320,6 +332,30 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
                 || outboxChanges != seenOutbox
                 || (lc.state == SandboxState.PAUSED && lc.resumeRequested)
                 || runIsFull();
+    if (!keepTimers) {
+      sleepCancellingTimer(until, woken);
+      return;
+    }
+    timers.removeIf(timer -> timer.fired().isCompleted());
+    if (until != null && !until.isAfter(now())) {
+      return;
+    }
+    PendingTimer next = timers.stream().min(Comparator.comparing(PendingTimer::at)).orElse(null);
+    if (until != null && (next == null || next.at().isAfter(until))) {
+      Promise<Void> fired = Workflow.newTimer(Duration.between(now(), until));
+      next = new PendingTimer(until, fired.exceptionally(cancelled -> null)); // cancelled only with the workflow
+      timers.add(next);
+    }
+    if (next == null) {
+      Workflow.await(woken::get);
+      return;
+    }
+    Promise<Void> wake = next.fired();
+    Workflow.await(() -> wake.isCompleted() || woken.get());
+  }
+
+  /** How runs before version "keep-timers" slept: one timer, cancelled when the loop woke first. */
+  private void sleepCancellingTimer(Instant until, Supplier<Boolean> woken) {
     if (until == null) {
       Workflow.await(woken::get);
       return;
