@@ -3,9 +3,17 @@ package dev.sandman.activities;
 import dev.sandman.workflows.E2bView;
 import dev.sandman.workflows.FailureType;
 import dev.sandman.workflows.SandboxActivities;
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,9 +21,21 @@ import org.slf4j.LoggerFactory;
  * The activities, on E2B's REST API. Decides what is retryable: 404 means the sandbox is gone (never
  * retried), 400/401/403 are E2B refusing (never retried), 409/429/5xx/I-O are retried by Temporal
  * with backoff, 429 after the Retry-After E2B asked for.
+ *
+ * <p>Every call heartbeats every {@link #HEARTBEAT_EVERY} while it waits for E2B, so when a worker dies
+ * mid-call Temporal retries the call on another worker after the workflow's heartbeat timeout (seconds),
+ * not after the call's start-to-close timeout (minutes).
  */
 public class E2bSandboxActivities implements SandboxActivities {
   private static final Logger log = LoggerFactory.getLogger(E2bSandboxActivities.class);
+
+  public static final Duration HEARTBEAT_EVERY = Duration.ofSeconds(2);
+  private static final ScheduledExecutorService HEARTBEATS =
+      Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "e2b-heartbeats");
+        thread.setDaemon(true);
+        return thread;
+      });
 
   private final E2bClient e2b;
   private final Clock clock;
@@ -31,6 +51,10 @@ public class E2bSandboxActivities implements SandboxActivities {
 
   @Override
   public E2bView describe(String sandboxId) {
+    return beating(() -> describeNow(sandboxId));
+  }
+
+  private E2bView describeNow(String sandboxId) {
     try {
       return view(e2b.get(sandboxId));
     } catch (E2bException e) {
@@ -40,6 +64,10 @@ public class E2bSandboxActivities implements SandboxActivities {
 
   @Override
   public E2bView pause(String sandboxId) {
+    return beating(() -> pauseNow(sandboxId));
+  }
+
+  private E2bView pauseNow(String sandboxId) {
     try {
       if (e2b.pause(sandboxId)) {
         log.info("sandbox {} paused", sandboxId);
@@ -61,6 +89,10 @@ public class E2bSandboxActivities implements SandboxActivities {
 
   @Override
   public E2bView connect(String sandboxId, long timeoutSeconds) {
+    return beating(() -> connectNow(sandboxId, timeoutSeconds));
+  }
+
+  private E2bView connectNow(String sandboxId, long timeoutSeconds) {
     try {
       Instant asked = clock.instant();
       E2bClient.Connected connected = e2b.connect(sandboxId, timeoutSeconds);
@@ -73,6 +105,10 @@ public class E2bSandboxActivities implements SandboxActivities {
 
   @Override
   public E2bView kill(String sandboxId) {
+    return beating(() -> killNow(sandboxId));
+  }
+
+  private E2bView killNow(String sandboxId) {
     try {
       boolean existed = e2b.kill(sandboxId);
       log.info("sandbox {} {}", sandboxId, existed ? "killed" : "was already gone");
@@ -84,6 +120,10 @@ public class E2bSandboxActivities implements SandboxActivities {
 
   @Override
   public E2bView setTimeout(String sandboxId, long timeoutSeconds) {
+    return beating(() -> setTimeoutNow(sandboxId, timeoutSeconds));
+  }
+
+  private E2bView setTimeoutNow(String sandboxId, long timeoutSeconds) {
     try {
       Instant asked = clock.instant();
       e2b.setTimeout(sandboxId, timeoutSeconds);
@@ -98,6 +138,29 @@ public class E2bSandboxActivities implements SandboxActivities {
         }
       }
       throw toFailure(e);
+    }
+  }
+
+  /** Runs an E2B call, heartbeating while it waits when it runs as a Temporal activity. */
+  private static <T> T beating(Supplier<T> call) {
+    ActivityExecutionContext context;
+    try {
+      context = Activity.getExecutionContext();
+    } catch (RuntimeException notAnActivity) {
+      return call.get();
+    }
+    long every = HEARTBEAT_EVERY.toMillis();
+    ScheduledFuture<?> beat = HEARTBEATS.scheduleAtFixedRate(() -> {
+      try {
+        context.heartbeat(null);
+      } catch (RuntimeException e) {
+        // cancelled or timed out: the call's own outcome is what gets reported
+      }
+    }, every, every, TimeUnit.MILLISECONDS);
+    try {
+      return call.get();
+    } finally {
+      beat.cancel(false);
     }
   }
 

@@ -13,38 +13,38 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /** The test server, a worker, the E2B simulator, a client and the HTTP API on a free port. */
-final class ApiHarness implements AutoCloseable {
-  static final String ADMIN = "admin-token-for-tests-0123456789";
-  static final String APP = "app-token-for-tests-0123456789";
+public final class ApiHarness implements AutoCloseable {
+  public static final String ADMIN = "admin-token-for-tests-0123456789";
+  public static final String APP = "app-token-for-tests-0123456789";
 
-  final SandmanTestEnv t;
-  final SandmanClient client;
-  final HttpApi api;
-  final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-  final ObjectMapper json = new ObjectMapper();
+  public final SandmanTestEnv t;
+  public final SandmanClient client;
+  public final HttpApi api;
+  public final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  public final ObjectMapper json = new ObjectMapper();
 
-  ApiHarness() throws Exception {
+  public ApiHarness() throws Exception {
     t = new SandmanTestEnv();
     client = new SandmanClient(t.client, t.e2b, SandmanClient.Options.defaults().withTaskQueue(SandmanTestEnv.TASK_QUEUE));
     api = HttpApi.start(client, new HttpApi.Config("127.0.0.1", 0, ADMIN, APP, HttpApi.Config.DEFAULT_MAX_BODY),
         new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
   }
 
-  record Reply(int status, JsonNode body, String raw) {
-    String text(String field) {
+  public record Reply(int status, JsonNode body, String raw) {
+    public String text(String field) {
       return body == null || body.get(field) == null ? null : body.get(field).asText();
     }
   }
 
-  Reply admin(String method, String path, String body) throws Exception {
+  public Reply admin(String method, String path, String body) throws Exception {
     return call(method, path, body, "Authorization", "Bearer " + ADMIN);
   }
 
-  Reply app(String user, String method, String path, String body) throws Exception {
+  public Reply app(String user, String method, String path, String body) throws Exception {
     return call(method, path, body, "Authorization", "Bearer " + APP, "X-Sandman-User", user);
   }
 
-  Reply call(String method, String path, String body, String... headers) throws Exception {
+  public Reply call(String method, String path, String body, String... headers) throws Exception {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + path))
         .timeout(Duration.ofSeconds(30))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
@@ -64,7 +64,7 @@ final class ApiHarness implements AutoCloseable {
     return new Reply(response.statusCode(), node, response.body());
   }
 
-  String trackBody(String sandboxId, String project, String user) {
+  public String trackBody(String sandboxId, String project, String user) {
     return "{\"sandboxId\":\"" + sandboxId + "\",\"projectId\":\"" + project + "\",\"userId\":\"" + user + "\"}";
   }
 

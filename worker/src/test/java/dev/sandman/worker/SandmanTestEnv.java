@@ -24,6 +24,7 @@ import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
@@ -57,6 +58,24 @@ public final class SandmanTestEnv implements AutoCloseable {
 
   /** With the operator configuration a worker would read, and webhooks (none: events off). */
   public SandmanTestEnv(E2bSimulator.Options simOptions, OperatorConfig operator, List<String> webhookUrls, String webhookSecret) {
+    this(simOptions, operator, webhookUrls, webhookSecret, true, Duration.ofSeconds(10), Duration.ofSeconds(20));
+  }
+
+  /** With E2B client timeouts of the test's choosing (a slow E2B answer past them is a fault to test). */
+  public static SandmanTestEnv withE2bTimeouts(E2bSimulator.Options simOptions, Duration request, Duration pause) {
+    return new SandmanTestEnv(simOptions, OperatorConfig.standard(), List.of(), null, true, request, pause);
+  }
+
+  /** No worker until the test starts some with {@link #startWorker(String)}: for crash and load-sharing tests. */
+  public static SandmanTestEnv withWorkersByHand(E2bSimulator.Options simOptions) {
+    return new SandmanTestEnv(simOptions, OperatorConfig.standard(), List.of(), null, false, Duration.ofSeconds(10), Duration.ofSeconds(20));
+  }
+
+  private final OperatorConfig operator;
+  private final EventActivities events;
+
+  private SandmanTestEnv(E2bSimulator.Options simOptions, OperatorConfig operator, List<String> webhookUrls, String webhookSecret,
+      boolean defaultWorker, Duration requestTimeout, Duration pauseTimeout) {
     TestEnvironmentOptions.Builder options =
         TestEnvironmentOptions.newBuilder()
             .setWorkflowClientOptions(
@@ -68,16 +87,36 @@ public final class SandmanTestEnv implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    e2b = new E2bClient(E2bConfig.of(sim.url(), E2B_KEY).withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(20)));
-    Worker worker = env.newWorker(TASK_QUEUE);
-    OperatorConfig effective = webhookUrls.isEmpty() ? operator : withEvents(operator);
-    EventActivities events = webhookUrls.isEmpty()
+    e2b = new E2bClient(E2bConfig.of(sim.url(), E2B_KEY).withTimeouts(requestTimeout, pauseTimeout));
+    this.operator = webhookUrls.isEmpty() ? operator : withEvents(operator);
+    this.events = webhookUrls.isEmpty()
         ? event -> { throw new IllegalStateException("events are off"); }
         : new WebhookActivities(webhookUrls, webhookSecret, testClock(), (type, ok) -> {});
-    SandmanWorker.register(worker, new E2bSandboxActivities(e2b, testClock()),
-        new WorkerOperatorActivities(effective, env.getWorkflowClient(), TASK_QUEUE), events);
+    if (defaultWorker) {
+      register(env.newWorker(TASK_QUEUE));
+    }
     env.start();
     client = env.getWorkflowClient();
+  }
+
+  private void register(Worker worker) {
+    SandmanWorker.register(worker, new E2bSandboxActivities(e2b, testClock()),
+        new WorkerOperatorActivities(operator, env.getWorkflowClient(), TASK_QUEUE), events);
+  }
+
+  /**
+   * A worker process of its own (its own factory and pollers) on the test task queue. It keeps no
+   * workflow cache, so no sticky task queue: the test server never times out a dead worker's sticky
+   * queue (the real server does, after 5 s), so a crashed sticky worker would strand its workflows here.
+   */
+  public WorkerFactory startWorker(String identity) {
+    WorkflowClient own = WorkflowClient.newInstance(env.getWorkflowServiceStubs(),
+        env.getWorkflowClient().getOptions().toBuilder().setIdentity(identity).build());
+    WorkerFactory factory = WorkerFactory.newInstance(own,
+        io.temporal.worker.WorkerFactoryOptions.newBuilder().setWorkflowCacheSize(0).build());
+    register(factory.newWorker(TASK_QUEUE));
+    factory.start();
+    return factory;
   }
 
   private static OperatorConfig withEvents(OperatorConfig o) {
@@ -102,7 +141,22 @@ public final class SandmanTestEnv implements AutoCloseable {
     return track(SandboxSpec.of(sandboxId, "p1", "u1", policy));
   }
 
+  /** Ends every workflow this environment started that is still open (E2B is left as it is). */
+  public void terminateAll(String reason) {
+    for (String sandboxId : tracked) {
+      try {
+        untyped(sandboxId).terminate(reason);
+      } catch (RuntimeException alreadyClosed) {
+        // completed or terminated before
+      }
+    }
+    tracked.clear();
+  }
+
+  private final java.util.Set<String> tracked = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   public SandboxWorkflow track(SandboxSpec spec) {
+    tracked.add(spec.sandboxId());
     SandboxWorkflow workflow =
         client.newWorkflowStub(
             SandboxWorkflow.class,

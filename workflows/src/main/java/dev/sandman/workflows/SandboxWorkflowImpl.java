@@ -48,12 +48,16 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
 
   private final Logger log = Workflow.getLogger(SandboxWorkflowImpl.class);
 
+  /** E2B calls heartbeat every 2 s: a call whose worker died is retried elsewhere after this. */
+  static final Duration E2B_HEARTBEAT_TIMEOUT = Duration.ofSeconds(10);
+
   /** Quick calls: describe, connect, kill, set timeout. */
   private final SandboxActivities e2b =
       Workflow.newActivityStub(
           SandboxActivities.class,
           ActivityOptions.newBuilder()
               .setStartToCloseTimeout(Duration.ofMinutes(2))
+              .setHeartbeatTimeout(E2B_HEARTBEAT_TIMEOUT)
               .setScheduleToCloseTimeout(Duration.ofMinutes(10))
               .setRetryOptions(retry())
               .build());
@@ -64,6 +68,7 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
           SandboxActivities.class,
           ActivityOptions.newBuilder()
               .setStartToCloseTimeout(Duration.ofMinutes(6))
+              .setHeartbeatTimeout(E2B_HEARTBEAT_TIMEOUT)
               .setScheduleToCloseTimeout(Duration.ofMinutes(15))
               .setRetryOptions(retry())
               .build());
