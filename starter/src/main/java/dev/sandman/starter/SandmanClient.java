@@ -287,6 +287,16 @@ public final class SandmanClient implements AutoCloseable {
     if (query.pageSize() < 1 || query.pageSize() > ListQuery.MAX_PAGE_SIZE) {
       throw SandmanException.invalid("pageSize", "pageSize must be between 1 and " + ListQuery.MAX_PAGE_SIZE);
     }
+    if (query.pageToken() != null && !query.pageToken().isEmpty()) {
+      String kind = tokenKind(query.pageToken()); // a token this client never issued is refused before any call
+      if (kind.equals(SCAN_TOKEN) && Boolean.TRUE.equals(visibilitySupported)
+          || kind.equals(VISIBILITY_TOKEN) && Boolean.FALSE.equals(visibilitySupported)) {
+        throw SandmanException.invalid("pageToken", "invalid page token");
+      }
+      if (kind.equals(SCAN_TOKEN)) {
+        return listByScan(query);
+      }
+    }
     if (!Boolean.FALSE.equals(visibilitySupported)) {
       try {
         ListPage page = listByVisibility(query);
@@ -328,11 +338,13 @@ public final class SandmanClient implements AutoCloseable {
         .setQuery(visibilityQuery(query))
         .setPageSize(query.pageSize());
     if (query.pageToken() != null && !query.pageToken().isEmpty()) {
-      request.setNextPageToken(com.google.protobuf.ByteString.copyFrom(decodeToken(query.pageToken())));
+      byte[] token = decodeToken(query.pageToken());
+      request.setNextPageToken(com.google.protobuf.ByteString.copyFrom(token, VISIBILITY_TOKEN.length(), token.length - VISIBILITY_TOKEN.length()));
     }
     ListWorkflowExecutionsResponse response = service().blockingStub().listWorkflowExecutions(request.build());
     List<SandboxSummary> items = response.getExecutionsList().stream().map(this::summary).toList();
-    String next = response.getNextPageToken().isEmpty() ? null : encodeToken(response.getNextPageToken().toByteArray());
+    String next = response.getNextPageToken().isEmpty() ? null
+        : encodeToken(VISIBILITY_TOKEN.getBytes(StandardCharsets.UTF_8), response.getNextPageToken().toByteArray());
     return new ListPage(items, next, "visibility");
   }
 
@@ -373,13 +385,13 @@ public final class SandmanClient implements AutoCloseable {
     int offset = 0;
     if (query.pageToken() != null && !query.pageToken().isEmpty()) {
       try {
-        offset = Integer.parseInt(new String(decodeToken(query.pageToken()), StandardCharsets.UTF_8).substring("scan:".length()));
+        offset = Integer.parseInt(new String(decodeToken(query.pageToken()), StandardCharsets.UTF_8).substring(SCAN_TOKEN.length()));
       } catch (RuntimeException e) {
         throw SandmanException.invalid("pageToken", "invalid page token");
       }
     }
     int end = Math.min(matching.size(), offset + query.pageSize());
-    String next = end < matching.size() ? encodeToken(("scan:" + end).getBytes(StandardCharsets.UTF_8)) : null;
+    String next = end < matching.size() ? encodeToken((SCAN_TOKEN + end).getBytes(StandardCharsets.UTF_8)) : null;
     return new ListPage(offset >= matching.size() ? List.of() : matching.subList(offset, end), next, "scan");
   }
 
@@ -668,8 +680,27 @@ public final class SandmanClient implements AutoCloseable {
     return value == null || value.isEmpty() ? null : value;
   }
 
-  private static String encodeToken(byte[] bytes) {
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  /** Page tokens say which listing issued them: the server's visibility cursor, or an offset of the scan. */
+  private static final String VISIBILITY_TOKEN = "v1:";
+  private static final String SCAN_TOKEN = "scan:";
+
+  private static String tokenKind(String token) {
+    String text = new String(decodeToken(token), StandardCharsets.ISO_8859_1);
+    if (text.startsWith(VISIBILITY_TOKEN) && text.length() > VISIBILITY_TOKEN.length()) {
+      return VISIBILITY_TOKEN;
+    }
+    if (text.startsWith(SCAN_TOKEN) && text.substring(SCAN_TOKEN.length()).matches("[0-9]{1,9}")) {
+      return SCAN_TOKEN;
+    }
+    throw SandmanException.invalid("pageToken", "invalid page token");
+  }
+
+  private static String encodeToken(byte[]... parts) {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    for (byte[] part : parts) {
+      bytes.writeBytes(part);
+    }
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.toByteArray());
   }
 
   private static byte[] decodeToken(String token) {

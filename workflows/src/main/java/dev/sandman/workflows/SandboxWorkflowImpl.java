@@ -598,6 +598,7 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
   @Override
   public void validatePause(ChangeRequest request) {
     requireAlive();
+    validateReason(request);
   }
 
   @Override
@@ -608,6 +609,7 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
   @Override
   public void validateResume(ChangeRequest request) {
     requireAlive();
+    validateReason(request);
   }
 
   @Override
@@ -618,6 +620,7 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
   @Override
   public void validateKill(ChangeRequest request) {
     requireAlive();
+    validateReason(request);
   }
 
   @Override
@@ -637,8 +640,9 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
   @Override
   public void validateSetPolicy(PolicyPatch patch) {
     requireAlive();
-    if (patch == null) {
-      throw new IllegalArgumentException("a policy patch is required");
+    if (patch == null || (patch.idleTimeout() == null && patch.pausedRetention() == null && patch.maxLifetime() == null
+        && patch.maxHold() == null && !Boolean.TRUE.equals(patch.clearMaxLifetime()))) {
+      throw new IllegalArgumentException("a policy change needs at least one field");
     }
     List<Policy.FieldError> errors = lc.policy.merge(patch).validate();
     if (!errors.isEmpty()) {
@@ -712,6 +716,12 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
   public void validateRelease(String holdId) {
     if (lc.holds.stream().noneMatch(hold -> hold.holdId().equals(holdId) && hold.expiresAt().isAfter(now()))) {
       throw new IllegalArgumentException("no active hold " + holdId);
+    }
+  }
+
+  private static void validateReason(ChangeRequest request) {
+    if (request != null && request.reason() != null && request.reason().length() > 500) {
+      throw new IllegalArgumentException("reason must be at most 500 characters");
     }
   }
 

@@ -14,7 +14,11 @@ import java.util.Set;
 
 /** Strict reading of a JSON request body: unknown fields, wrong types and bad values name the field. */
 final class Body {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Strict: a repeated field or anything after the object is an error, never silently dropped. */
+  private static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+      .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .build();
   private final JsonNode node;
 
   private Body(JsonNode node) {

@@ -1,0 +1,293 @@
+package dev.sandman.integration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sandman.activities.E2bClient;
+import dev.sandman.activities.E2bConfig;
+import dev.sandman.e2bsim.E2bSimulator;
+import dev.sandman.e2bsim.Fault;
+import dev.sandman.starter.ListPage;
+import dev.sandman.starter.ListQuery;
+import dev.sandman.starter.SandmanClient;
+import dev.sandman.starter.TrackRequest;
+import dev.sandman.worker.Env;
+import dev.sandman.worker.SandmanWorker;
+import dev.sandman.worker.TemporalConnection;
+import dev.sandman.worker.WorkerConfig;
+import dev.sandman.workflows.Policy;
+import dev.sandman.workflows.SandboxState;
+import dev.sandman.workflows.SandboxStatus;
+import dev.sandman.workflows.SandboxWorkflow;
+import dev.sandman.workflows.Sandman;
+import dev.sandman.workflows.ActivitySignal;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Sandman against the real Temporal server: Temporal's CLI ({@code temporal server start-dev}, SQLite
+ * file, UI), built by scripts/install-temporal.sh and passed in SANDMAN_IT_TEMPORAL_BIN. This class
+ * starts and restarts the server itself; the worker, the client and the E2B simulator run here.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RealTemporalTest {
+  static final String QUEUE = "sandman-it";
+  static final String KEY = "e2b_integration_key_0123456789";
+  static Path bin;
+  static Path dir;
+  static int port;
+  static int uiPort;
+  static Process server;
+  static E2bSimulator sim;
+  static TemporalConnection connection;
+  static SandmanClient client;
+  static SandmanWorker worker;
+
+  @BeforeAll
+  static void start() throws Exception {
+    String path = System.getenv("SANDMAN_IT_TEMPORAL_BIN");
+    assertThat(path).as("SANDMAN_IT_TEMPORAL_BIN (run scripts/integration.sh)").isNotBlank();
+    bin = Path.of(path);
+    dir = Files.createTempDirectory("sandman-it");
+    port = freePort();
+    uiPort = freePort();
+    startServer();
+    sim = new E2bSimulator(E2bSimulator.Options.defaults().withPauseMillisPerGiB(0).withApiKey(KEY)).start(0);
+    connect();
+  }
+
+  static void connect() {
+    connection = TemporalConnection.connect(Map.of("TEMPORAL_ADDRESS", "127.0.0.1:" + port), null);
+    client = new SandmanClient(connection.client(), new E2bClient(E2bConfig.of(sim.url(), KEY)),
+        SandmanClient.Options.defaults().withTaskQueue(QUEUE));
+    worker = startWorker();
+  }
+
+  static SandmanWorker startWorker() {
+    Map<String, String> env = new HashMap<>();
+    env.put("E2B_API_URL", sim.url());
+    env.put("E2B_API_KEY", KEY);
+    env.put("SANDMAN_TASK_QUEUE", QUEUE);
+    env.put("SANDMAN_MIN_IDLE_TIMEOUT", "PT5S");
+    env.put("SANDMAN_E2B_REQUEST_TIMEOUT", "PT10S");
+    return SandmanWorker.start(connection.client(), WorkerConfig.fromEnv(new Env(env)), null);
+  }
+
+  static void startServer() throws Exception {
+    List<String> command = new ArrayList<>(List.of(bin.toString(), "server", "start-dev", "--ip", "127.0.0.1",
+        "--port", String.valueOf(port), "--ui-port", String.valueOf(uiPort), "--http-port", String.valueOf(freePort()),
+        "--metrics-port", String.valueOf(freePort()), "--db-filename", dir.resolve("temporal.db").toString(), "--log-level", "warn"));
+    for (var attribute : Sandman.SEARCH_ATTRIBUTES) {
+      command.addAll(List.of("--search-attribute", attribute.getName() + "=Keyword"));
+    }
+    server = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(dir.resolve("server.log").toFile()).start();
+    waitFor("the Temporal server on port " + port, Duration.ofSeconds(60), () -> listening(port) && listening(uiPort));
+  }
+
+  static void stopServer() throws InterruptedException {
+    server.destroy(); // SIGTERM: the server flushes SQLite and exits
+    assertThat(server.waitFor(30, TimeUnit.SECONDS)).as("server stopped").isTrue();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (worker != null) {
+      worker.shutdown(Duration.ofSeconds(5));
+    }
+    if (connection != null) {
+      connection.close();
+    }
+    if (server != null) {
+      server.destroy();
+      server.waitFor(30, TimeUnit.SECONDS);
+    }
+    if (sim != null) {
+      sim.close();
+    }
+  }
+
+  static String track(String project, String user, Policy policy) {
+    String id = sim.createSandbox("base", Duration.ofMinutes(5), true, Map.of());
+    client.track(new TrackRequest(id, project, user, "base", null, policy));
+    return id;
+  }
+
+  @Test
+  @Order(1)
+  void listsByProjectUserAndStateThroughRealVisibilityQueries() {
+    List<String> p1 = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      p1.add(track("it-p1", i < 2 ? "it-alice" : "it-bob", null));
+    }
+    String other = track("it-p2", "it-alice", null);
+    client.pause(p1.get(0), "integration");
+    client.pause(other, "integration");
+    waitFor("visibility to catch up", Duration.ofSeconds(20),
+        () -> client.list(new ListQuery(null, null, SandboxState.PAUSED, 50, null)).items().size() >= 2);
+
+    ListPage byProject = client.list(new ListQuery("it-p1", null, null, 50, null));
+    assertThat(byProject.source()).isEqualTo("visibility");
+    assertThat(byProject.items()).extracting(s -> s.sandboxId()).containsExactlyInAnyOrderElementsOf(p1);
+    assertThat(client.list(new ListQuery(null, "it-alice", null, 50, null)).items()).hasSize(3);
+    assertThat(client.list(new ListQuery("it-p1", "it-bob", null, 50, null)).items()).hasSize(2);
+    assertThat(client.list(new ListQuery(null, null, SandboxState.PAUSED, 50, null)).items())
+        .extracting(s -> s.sandboxId()).containsExactlyInAnyOrder(p1.get(0), other);
+    ListPage first = client.list(new ListQuery("it-p1", null, null, 3, null));
+    assertThat(first.items()).hasSize(3);
+    assertThat(first.nextPageToken()).isNotNull();
+    ListPage second = client.list(new ListQuery("it-p1", null, null, 3, first.nextPageToken()));
+    assertThat(second.items()).hasSize(1);
+  }
+
+  @Test
+  @Order(2)
+  void twelveThousandSignalsPassTheRealServersTenThousandPerRunLimit() {
+    String id = track("it-storm", "it-u", null);
+    SandboxWorkflow workflow = connection.client().newWorkflowStub(SandboxWorkflow.class, Sandman.workflowId(id));
+    int signals = 12_000;
+    ExecutorService senders = Executors.newFixedThreadPool(8);
+    try {
+      for (int burst = 0; burst < 12; burst++) {
+        List<CompletableFuture<Void>> sent = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+          sent.add(CompletableFuture.runAsync(() -> workflow.activity(ActivitySignal.now()), senders));
+        }
+        sent.forEach(CompletableFuture::join); // the real server refuses signals past 10,000 in one run: none refused
+        sleep(300);
+      }
+    } finally {
+      senders.shutdown();
+    }
+    waitFor("all signals counted", Duration.ofSeconds(60), () -> client.status(id).counters().activitySignals() == signals);
+    SandboxStatus status = client.status(id);
+    assertThat(status.counters().runs()).isGreaterThan(2);
+    assertThat(status.state()).isEqualTo(SandboxState.RUNNING);
+  }
+
+  @Test
+  @Order(3)
+  void aWorkerKilledMidPauseIsReplacedAndThePauseHappensOnce() {
+    String id = track("it-crash", "it-u", null);
+    sim.inject(Fault.latency("pause", 2000, 1));
+    CompletableFuture<SandboxStatus> pausing = CompletableFuture.supplyAsync(() -> client.pause(id, "crash test"));
+    waitFor("PAUSING", Duration.ofSeconds(10), () -> client.status(id).state() == SandboxState.PAUSING);
+    sleep(500); // the E2B call is in flight
+    worker.kill();
+    worker = startWorker();
+    SandboxStatus done = pausing.join();
+    assertThat(done.state()).isEqualTo(SandboxState.PAUSED);
+    sleep(2000); // the abandoned call lands too
+    assertThat(sim.successes("pause", id)).isEqualTo(1);
+    assertThat(done.counters().pauses()).isEqualTo(1);
+    assertThat(done.transitions().stream().filter(t -> t.to() == SandboxState.PAUSED)).hasSize(1);
+  }
+
+  @Test
+  @Order(4)
+  void aServerRestartLosesNothing() throws Exception {
+    String running = track("it-restart", "it-u", new Policy(Duration.ofSeconds(20), null, null));
+    String paused = track("it-restart", "it-u", null);
+    client.pause(paused, "before restart");
+    worker.shutdown(Duration.ofSeconds(5));
+    connection.close();
+    stopServer();
+    startServer();
+    connect();
+    assertThat(client.status(paused).state()).isEqualTo(SandboxState.PAUSED);
+    // the durable idle timer survived the restart: the 20 s idle timeout still pauses the other one
+    waitFor("the idle pause after the restart", Duration.ofSeconds(60), () -> client.status(running).state() == SandboxState.PAUSED);
+    assertThat(sim.successes("pause", running)).isEqualTo(1);
+    client.touch(paused);
+    waitFor("resume after the restart", Duration.ofSeconds(30), () -> client.status(paused).state() == SandboxState.RUNNING);
+  }
+
+  @Test
+  @Order(5)
+  void theTemporalUiListsPausedSandboxesAndShowsOne() throws Exception {
+    Path chromium = Path.of(System.getenv().getOrDefault("SANDMAN_IT_CHROMIUM", "/usr/bin/chromium"));
+    assertThat(Files.isExecutable(chromium)).as(chromium + " (scripts/integration.sh installs Debian's chromium)").isTrue();
+    String pausedId = track("it-ui", "it-carol", null);
+    client.pause(pausedId, "shown in the UI");
+    waitFor("visibility", Duration.ofSeconds(20), () -> client.list(new ListQuery("it-ui", null, SandboxState.PAUSED, 5, null)).items().size() == 1);
+    String base = "http://127.0.0.1:" + uiPort + "/namespaces/default";
+    String list = base + "/workflows?query=" + java.net.URLEncoder.encode("SandboxState=\"PAUSED\"", java.nio.charset.StandardCharsets.UTF_8);
+    String listDom = chrome(chromium, list, "--dump-dom");
+    assertThat(listDom).contains(Sandman.workflowId(pausedId));
+    Path docs = Path.of(System.getProperty("sandman.docs", "../docs"));
+    Files.createDirectories(docs);
+    chrome(chromium, list, "--screenshot=" + docs.resolve("temporal-ui-paused.png").toAbsolutePath());
+    String one = base + "/workflows/" + Sandman.workflowId(pausedId);
+    String oneDom = chrome(chromium, one, "--dump-dom");
+    assertThat(oneDom).contains(Sandman.workflowId(pausedId)).contains("PAUSED");
+    chrome(chromium, one, "--screenshot=" + docs.resolve("temporal-ui-sandbox.png").toAbsolutePath());
+    assertThat(Files.size(docs.resolve("temporal-ui-paused.png"))).isGreaterThan(10_000);
+  }
+
+  static String chrome(Path chromium, String url, String mode) throws Exception {
+    Path profile = Files.createTempDirectory(dir, "chromium");
+    Process p = new ProcessBuilder(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+        "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--user-data-dir=" + profile, "--window-size=1440,900", "--virtual-time-budget=15000", mode, url)
+        .redirectError(dir.resolve("chromium.log").toFile()).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor(90, TimeUnit.SECONDS)).as("chromium finished").isTrue();
+    return out;
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  static boolean listening(int port) {
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  static void waitFor(String what, Duration limit, BooleanSupplier condition) {
+    long until = System.nanoTime() + limit.toNanos();
+    while (System.nanoTime() < until) {
+      try {
+        if (condition.getAsBoolean()) {
+          return;
+        }
+      } catch (RuntimeException notYet) {
+        // not up yet
+      }
+      sleep(250);
+    }
+    throw new AssertionError("timed out waiting for " + what);
+  }
+
+  static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+}
