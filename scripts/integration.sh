@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The second test tier: Sandman against the real Temporal server and its UI.
 #  1. builds Temporal's CLI (the real server, SQLite, the UI) from its Go module (scripts/install-temporal.sh, cached);
-#  2. installs Debian's chromium for the UI check when it is missing (root, apt-get);
+#  2. installs Debian's chromium (apt-get, root) and playwright-core (npm, contract/ui/) for the UI check;
 #  3. runs the integration module (-Pintegration): it starts/restarts the server itself on loopback.
 # The main suite does not depend on any of this.
 set -euo pipefail
@@ -14,5 +14,12 @@ if [[ ! -x $chromium ]]; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
     || { echo "integration: could not install chromium"; exit 1; }
 fi
-SANDMAN_IT_TEMPORAL_BIN=$bin SANDMAN_IT_CHROMIUM=$chromium \
+ui=.tools/ui
+if [[ ! -d $ui/node_modules/playwright-core ]] || ! cmp -s contract/ui/package.json $ui/package.json; then
+  mkdir -p "$ui"
+  cp contract/ui/package.json "$ui/"
+  (cd "$ui" && npm install --silent --no-audit --no-fund)
+fi
+cp contract/ui/ui-check.mjs "$ui/"
+SANDMAN_IT_TEMPORAL_BIN=$bin SANDMAN_IT_CHROMIUM=$chromium SANDMAN_IT_UI_CHECK=$root/$ui/ui-check.mjs \
   mvn -B -Pintegration -pl integration -am verify -Dtest='RealTemporalTest' -Dsurefire.failIfNoSpecifiedTests=false
