@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Property-based fuzzing of the HTTP API from its own /openapi.json with schemathesis (PyPI, pinned in
 # contract/fuzz/requirements.txt) against `./sandman dev`: no request may get a 5xx, and every answer
-# must match the documented schema. Installs into a venv under .tools/ (cached).
+# must match the documented schema. Installs into a venv under .tools/ (cached). The coverage phase is
+# left out: schemathesis 4.32.5 crashes in it (hypothesis "AST constructor recursion depth mismatch").
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -24,4 +25,5 @@ done
 "$venv/bin/schemathesis" run "http://127.0.0.1:$hport/openapi.json" \
   -H "Authorization: Bearer $token" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+  --phases examples,fuzzing,stateful \
   --max-examples "${FUZZ_EXAMPLES:-40}" --seed 20261129 --request-timeout 30 --workers 2
