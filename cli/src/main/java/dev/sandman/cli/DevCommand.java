@@ -21,6 +21,9 @@ final class DevCommand implements Callable<Integer> {
   @Option(names = "--idle-timeout", description = "default idle timeout of tracked sandboxes, e.g. PT20S") String idleTimeout;
   @Option(names = "--paused-retention", description = "default paused retention, e.g. PT2M") String retention;
   @Option(names = "--max-lifetime", description = "default max lifetime") String lifetime;
+  @Option(names = "--real-temporal", description = "run the real Temporal server (SQLite, UI) built by scripts/install-temporal.sh")
+  boolean realTemporal;
+  @Option(names = "--ui-port", defaultValue = "8233", description = "Temporal UI port with --real-temporal") int uiPort;
   @Option(names = "--demo", description = "drive a few simulated sandboxes through pause, resume and a retention kill") boolean demo;
 
   DevCommand(Env env) {
@@ -48,7 +51,14 @@ final class DevCommand implements Callable<Integer> {
       admin = "sandman-admin-" + randomToken();
       app = "sandman-app-" + randomToken();
     }
-    DevStack stack = DevStack.start(env, new DevStack.Settings(host, temporalPort, httpPort, e2bPort, defaults, admin, app));
+    java.nio.file.Path binary = null;
+    if (realTemporal) {
+      binary = RealTemporalServer.find(env).orElseThrow(() -> new Env.ConfigException(
+          "--real-temporal: the Temporal CLI is not installed; run scripts/install-temporal.sh (builds it with Go) "
+              + "or set SANDMAN_TEMPORAL_BIN"));
+    }
+    DevStack stack = DevStack.start(env, new DevStack.Settings(host, temporalPort, httpPort, e2bPort, defaults, admin, app,
+        binary, uiPort));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.out.println("\nsandman dev: stopping");
@@ -70,8 +80,9 @@ final class DevCommand implements Callable<Integer> {
     System.out.println();
     System.out.println("Sandman dev mode is running.");
     System.out.println();
-    System.out.printf("  Temporal (test server)  %s   namespace default   any Temporal client: TEMPORAL_ADDRESS=%s%n",
+    System.out.printf("  Temporal                %s   namespace default   any Temporal client: TEMPORAL_ADDRESS=%s%n",
         stack.temporalAddress(), stack.temporalAddress());
+    System.out.printf("                          (%s)%n", stack.temporal.description());
     System.out.printf("  E2B                     %s%s%n", e2b, stack.sim != null ? "   (simulator; set E2B_API_KEY for real E2B)" : "   (real E2B)");
     System.out.printf("  HTTP API                %s   spec %s/openapi.json   metrics %s/metrics%n", http, http, http);
     System.out.printf("  admin token             %s%s%n", stack.settings.adminToken() == null ? "(none)" : stack.settings.adminToken(),

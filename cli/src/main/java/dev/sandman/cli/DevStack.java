@@ -20,10 +20,15 @@ import java.util.Map;
 final class DevStack implements AutoCloseable {
   static final String SIMULATOR_KEY = "e2b_dev_simulator_key";
 
-  record Settings(String host, int temporalPort, int httpPort, int e2bPort, Policy defaults, String adminToken, String appToken) {}
+  record Settings(String host, int temporalPort, int httpPort, int e2bPort, Policy defaults, String adminToken, String appToken,
+      java.nio.file.Path realTemporal, int uiPort) {
+    Settings(String host, int temporalPort, int httpPort, int e2bPort, Policy defaults, String adminToken, String appToken) {
+      this(host, temporalPort, httpPort, e2bPort, defaults, adminToken, appToken, null, 0);
+    }
+  }
 
   final Settings settings;
-  final EmbeddedTemporal temporal;
+  final DevTemporal temporal;
   final E2bSimulator sim; // null when running against real E2B
   final E2bConfig e2b;
   final TemporalConnection connection;
@@ -31,7 +36,7 @@ final class DevStack implements AutoCloseable {
   final SandmanClient client;
   final HttpApi api;
 
-  private DevStack(Settings settings, EmbeddedTemporal temporal, E2bSimulator sim, E2bConfig e2b,
+  private DevStack(Settings settings, DevTemporal temporal, E2bSimulator sim, E2bConfig e2b,
       TemporalConnection connection, SandmanWorker worker, SandmanClient client, HttpApi api) {
     this.settings = settings;
     this.temporal = temporal;
@@ -44,7 +49,10 @@ final class DevStack implements AutoCloseable {
   }
 
   static DevStack start(Env env, Settings settings) throws IOException {
-    EmbeddedTemporal temporal = EmbeddedTemporal.start(settings.host(), settings.temporalPort());
+    DevTemporal temporal = settings.realTemporal() == null
+        ? EmbeddedTemporal.start(settings.host(), settings.temporalPort())
+        : RealTemporalServer.start(settings.realTemporal(), settings.host(), settings.temporalPort(), settings.uiPort(),
+            java.nio.file.Path.of(env.get("SANDMAN_HOME", "."), ".tools", "dev", "temporal.db"));
     E2bSimulator sim = null;
     E2bConfig e2b;
     if (env.get("E2B_API_KEY", null) != null) {
@@ -56,7 +64,9 @@ final class DevStack implements AutoCloseable {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     TemporalConnection connection = TemporalConnection.connect(
         Map.of("TEMPORAL_ADDRESS", settings.host() + ":" + temporal.port(), "TEMPORAL_NAMESPACE", "default"), registry);
-    EmbeddedTemporal.registerSearchAttributes(connection.service(), "default");
+    if (temporal.needsSearchAttributes()) {
+      EmbeddedTemporal.registerSearchAttributes(connection.service(), "default");
+    }
     WorkerConfig workerConfig = WorkerConfig.fromEnv(env).withE2b(e2b).withHealthPort(0).withDefaults(settings.defaults());
     SandmanWorker worker = SandmanWorker.start(connection.client(), workerConfig, registry);
     SandmanClient client = new SandmanClient(connection.client(), new E2bClient(e2b),

@@ -18,7 +18,7 @@ import java.net.InetSocketAddress;
  * time (no time skipping), with Sandman's search attributes registered. Any Temporal client can use
  * it: the CLI, a TypeScript app, the Temporal CLI.
  */
-final class EmbeddedTemporal implements AutoCloseable {
+final class EmbeddedTemporal implements DevTemporal {
   private final TestServicesStarter services;
   private final Server server;
 
@@ -38,8 +38,19 @@ final class EmbeddedTemporal implements AutoCloseable {
     return new EmbeddedTemporal(services, server);
   }
 
-  int port() {
+  @Override
+  public int port() {
     return server.getPort();
+  }
+
+  @Override
+  public String description() {
+    return "Temporal's Java test server, in process, in memory";
+  }
+
+  @Override
+  public boolean needsSearchAttributes() {
+    return true;
   }
 
   /** The test server refuses unregistered search attributes: register Sandman's (all Keyword). */

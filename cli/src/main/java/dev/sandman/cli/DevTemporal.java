@@ -1,0 +1,15 @@
+package dev.sandman.cli;
+
+/** The Temporal that dev mode runs: Temporal's Java test server in process, or the real server. */
+interface DevTemporal extends AutoCloseable {
+  int port();
+
+  /** What it is, for the banner. */
+  String description();
+
+  /** True when Sandman must register its search attributes itself. */
+  boolean needsSearchAttributes();
+
+  @Override
+  void close();
+}
