@@ -23,13 +23,15 @@ import org.slf4j.LoggerFactory;
  * with backoff, 429 after the Retry-After E2B asked for.
  *
  * <p>Every call heartbeats every {@link #HEARTBEAT_EVERY} while it waits for E2B, so when a worker dies
- * mid-call Temporal retries the call on another worker after the workflow's heartbeat timeout (seconds),
+ * mid-call Temporal retries the call on another worker after the workflow's heartbeat timeout (90 s),
  * not after the call's start-to-close timeout (minutes).
  */
 public class E2bSandboxActivities implements SandboxActivities {
   private static final Logger log = LoggerFactory.getLogger(E2bSandboxActivities.class);
 
   public static final Duration HEARTBEAT_EVERY = Duration.ofSeconds(2);
+  /** The longest retry wait a Retry-After header can ask for. */
+  public static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(60);
   private static final ScheduledExecutorService HEARTBEATS =
       Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "e2b-heartbeats");
@@ -190,7 +192,9 @@ public class E2bSandboxActivities implements SandboxActivities {
             .setType(type.name())
             .setNonRetryable(type == FailureType.SANDBOX_GONE || type == FailureType.E2B_REJECTED);
     if (e.retryAfter() != null) {
-      failure.setNextRetryDelay(e.retryAfter());
+      // E2B's Retry-After is honoured up to a minute: past that the workflow's backstop is in charge, and a
+      // retry wait must stay under the heartbeat timeout (90 s; see SandboxWorkflowImpl)
+      failure.setNextRetryDelay(e.retryAfter().compareTo(MAX_RETRY_DELAY) > 0 ? MAX_RETRY_DELAY : e.retryAfter());
     }
     return failure.build();
   }

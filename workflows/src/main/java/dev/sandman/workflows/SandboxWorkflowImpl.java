@@ -48,8 +48,13 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
 
   private final Logger log = Workflow.getLogger(SandboxWorkflowImpl.class);
 
-  /** E2B calls heartbeat every 2 s: a call whose worker died is retried elsewhere after this. */
-  static final Duration E2B_HEARTBEAT_TIMEOUT = Duration.ofSeconds(10);
+  /**
+   * E2B calls heartbeat every 2 s: a call whose worker died is retried elsewhere after this, not after
+   * its start-to-close timeout (minutes). It stays above every retry wait (30 s backoff cap, 60 s
+   * Retry-After cap): Temporal's Java test server times out an attempt that is waiting for its retry when
+   * the old attempt's heartbeat timer fires first, and loses a time-skipping lock doing so.
+   */
+  static final Duration E2B_HEARTBEAT_TIMEOUT = Duration.ofSeconds(90);
 
   /** Quick calls: describe, connect, kill, set timeout. */
   private final SandboxActivities e2b =
