@@ -241,7 +241,7 @@ public final class BenchMain {
         case "activity signals" -> "signals_per_second";
         case "status queries" -> "queries_per_second";
         case "HTTP GET status" -> "http_requests_per_second";
-        case "app touches (coalesced)" -> "touches_per_second";
+        case "app touches (coalesced, 100 active sandboxes)" -> "touches_per_second";
         default -> null;
       };
       if (key != null) {
