@@ -277,13 +277,14 @@ public final class E2bSimulator implements AutoCloseable {
         }
       }
       calls.add(new Call(now(), operation, sandboxId, answer.status()));
-      byte[] sent = respond(exchange, answer);
-      if (recordTraffic) {
+      byte[] sent = bytesOf(answer);
+      if (recordTraffic) { // recorded before the answer goes out: a client that saw it finds it in the log
         Map<String, String> requestHeaders = new HashMap<>();
         exchange.getRequestHeaders().forEach((k, v) -> requestHeaders.put(k, String.join(",", v)));
         traffic.add(new Exchange(method, uri.getRawPath(), uri.getRawQuery(), requestHeaders, body,
             answer.status(), Map.copyOf(answer.headers()), sent));
       }
+      respond(exchange, answer, sent);
     } catch (Reset reset) {
       calls.add(new Call(now(), operation, sandboxId, 0));
       // closing without an answer: the client sees the connection end
@@ -664,19 +665,25 @@ public final class E2bSimulator implements AutoCloseable {
     return Map.of("code", status, "message", message);
   }
 
-  private byte[] respond(HttpExchange exchange, Answer answer) throws IOException {
+  private byte[] bytesOf(Answer answer) throws IOException {
+    return answer.body() == null || answer.status() == 204 ? new byte[0] : json.writeValueAsBytes(answer.body());
+  }
+
+  private void respond(HttpExchange exchange, Answer answer) throws IOException {
+    respond(exchange, answer, bytesOf(answer));
+  }
+
+  private void respond(HttpExchange exchange, Answer answer, byte[] bytes) throws IOException {
     answer.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
     if (answer.body() == null || answer.status() == 204) {
       exchange.sendResponseHeaders(answer.status(), -1);
-      return new byte[0];
+      return;
     }
-    byte[] bytes = json.writeValueAsBytes(answer.body());
     exchange.getResponseHeaders().set("Content-Type", "application/json");
     exchange.sendResponseHeaders(answer.status(), bytes.length);
     try (OutputStream out = exchange.getResponseBody()) {
       out.write(bytes);
     }
-    return bytes;
   }
 
   private static byte[] readBody(HttpExchange exchange) throws IOException {
