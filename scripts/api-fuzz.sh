@@ -13,15 +13,8 @@ if [[ ! -x $venv/bin/schemathesis ]]; then
 fi
 tport=${FUZZ_TEMPORAL_PORT:-17533} hport=${FUZZ_HTTP_PORT:-18380} eport=${FUZZ_E2B_PORT:-13300}
 token=api-fuzz-admin-token-0123456789
-log=$(mktemp)
-SANDMAN_ADMIN_TOKEN=$token setsid ./sandman dev --temporal-port "$tport" --http-port "$hport" --e2b-port "$eport" >"$log" 2>&1 &
-dev=$!
-trap 'kill -- -$dev 2>/dev/null; sleep 1; kill -9 -- -$dev 2>/dev/null; rm -f "$log"' EXIT
-for _ in $(seq 1 120); do
-  curl -fsS "http://127.0.0.1:$hport/healthz" >/dev/null 2>&1 && break
-  kill -0 "$dev" 2>/dev/null || { echo "dev mode exited:"; tail -20 "$log"; exit 1; }
-  sleep 1
-done
+. scripts/lib/dev-up.sh
+dev_up "$tport" "$hport" "$eport" "$token"
 "$venv/bin/schemathesis" run "http://127.0.0.1:$hport/openapi.json" \
   -H "Authorization: Bearer $token" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \

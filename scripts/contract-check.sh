@@ -10,13 +10,6 @@ if [[ ! -x $venv/bin/python ]] || ! $venv/bin/python -c 'import temporalio' 2>/d
   "$venv/bin/pip" install -q -r contract/python/requirements.txt
 fi
 tport=${CONTRACT_TEMPORAL_PORT:-17433} hport=${CONTRACT_HTTP_PORT:-18280} eport=${CONTRACT_E2B_PORT:-13200}
-log=$(mktemp)
-SANDMAN_ADMIN_TOKEN=contract-check-admin-token-0123 setsid ./sandman dev --temporal-port "$tport" --http-port "$hport" --e2b-port "$eport" >"$log" 2>&1 &
-dev=$!
-trap 'kill -- -$dev 2>/dev/null; sleep 1; kill -9 -- -$dev 2>/dev/null; rm -f "$log"' EXIT
-for _ in $(seq 1 120); do
-  curl -fsS "http://127.0.0.1:$hport/healthz" >/dev/null 2>&1 && break
-  kill -0 "$dev" 2>/dev/null || { echo "dev mode exited:"; tail -20 "$log"; exit 1; }
-  sleep 1
-done
+. scripts/lib/dev-up.sh
+dev_up "$tport" "$hport" "$eport" contract-check-admin-token-0123
 TEMPORAL_ADDRESS=127.0.0.1:$tport E2B_URL=http://127.0.0.1:$eport "$venv/bin/python" contract/python/check_contract.py

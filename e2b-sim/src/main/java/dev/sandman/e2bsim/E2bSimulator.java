@@ -169,6 +169,13 @@ public final class E2bSimulator implements AutoCloseable {
   }
 
   /** Successful (2xx) calls of one operation for one sandbox (null: any). */
+  /** The status codes answered to one operation on one sandbox, in order (0: connection reset). */
+  public List<Integer> answers(String operation, String sandboxId) {
+    return calls.stream()
+        .filter(c -> c.operation().equals(operation) && sandboxId.equals(c.sandboxId()))
+        .map(Call::status).toList();
+  }
+
   public long successes(String operation, String sandboxId) {
     return calls.stream()
         .filter(c -> c.operation().equals(operation) && (sandboxId == null || sandboxId.equals(c.sandboxId())))

@@ -116,7 +116,7 @@ class FaultMatrixTest {
               .findFirst().orElseThrow().at();
           assertThat(Duration.between(deadline, pausedAt)).isLessThanOrEqualTo(RETRY_BUDGET);
           assertThat(t.sim.stateOf(id)).isEqualTo("paused");
-          return new Outcome("PAUSED, 1 effective pause; E2B answered " + answers("pause", id) + ", "
+          return new Outcome("PAUSED, 1 effective pause; E2B answered " + t.sim.answers("pause", id) + ", "
               + Duration.between(deadline, pausedAt).toMillis() / 1000.0 + " s after the deadline", 1, kind.times(), 0);
         }
         case "connect" -> {
@@ -129,7 +129,7 @@ class FaultMatrixTest {
           assertThat(status.counters().resumes()).isEqualTo(1);
           assertThat(status.counters().pauses()).isEqualTo(1);
           assertThat(t.sim.stateOf(id)).isEqualTo("running");
-          return new Outcome("RUNNING, 1 resume; E2B answered " + answers("connect", id), 1, kind.times(), 0);
+          return new Outcome("RUNNING, 1 resume; E2B answered " + t.sim.answers("connect", id), 1, kind.times(), 0);
         }
         default -> {
           t.sim.inject(kind.fault().apply("kill"));
@@ -138,7 +138,7 @@ class FaultMatrixTest {
           landed(kind, "kill", id);
           assertThat(t.sim.stateOf(id)).isNull();
           t.result(id);
-          return new Outcome("KILLED; E2B answered " + answers("kill", id) + " and has no such sandbox", 1, kind.times(), 0);
+          return new Outcome("KILLED; E2B answered " + t.sim.answers("kill", id) + " and has no such sandbox", 1, kind.times(), 0);
         }
       }
     });
@@ -151,7 +151,7 @@ class FaultMatrixTest {
       return;
     }
     long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (answers(operation, sandboxId).size() < 2 && System.nanoTime() < until) {
+    while (t.sim.answers(operation, sandboxId).size() < 2 && System.nanoTime() < until) {
       try {
         Thread.sleep(100);
       } catch (InterruptedException e) {
@@ -159,15 +159,9 @@ class FaultMatrixTest {
         throw new AssertionError(e);
       }
     }
-    assertThat(answers(operation, sandboxId)).hasSizeGreaterThanOrEqualTo(2);
+    assertThat(t.sim.answers(operation, sandboxId)).hasSizeGreaterThanOrEqualTo(2);
   }
 
-  /** The status codes E2B answered to one operation on one sandbox, in order (0: connection reset). */
-  static List<Integer> answers(String operation, String sandboxId) {
-    return t.sim.calls().stream()
-        .filter(c -> c.operation().equals(operation) && sandboxId.equals(c.sandboxId()))
-        .map(E2bSimulator.Call::status).toList();
-  }
 
   static Stream<String> everyState() {
     return Stream.of("RUNNING", "PAUSING", "PAUSED", "RESUMING");

@@ -72,11 +72,6 @@ class WorkersTest {
     });
   }
 
-  private List<Integer> answers(String operation, String sandboxId) {
-    return t.sim.calls().stream()
-        .filter(c -> c.operation().equals(operation) && sandboxId.equals(c.sandboxId()))
-        .map(E2bSimulator.Call::status).toList();
-  }
 
   private static void sleepReal(long millis) {
     try {
