@@ -32,7 +32,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code ./sandman bench [cost|history|throughput|all] [--sandboxes N] [--seed S] [--out DIR]}: runs
+ * {@code ./sandman bench [cost|history|throughput|all] [--sandboxes N] [--seed S] [--shard N] [--parallel N] [--out DIR]}: runs
  * the benchmarks, prints their tables and writes them (markdown, summary.json, PNG charts) to
  * bench/results/.
  */
@@ -40,6 +40,8 @@ public final class BenchMain {
   private BenchMain() {}
 
   public static int run(String... args) throws Exception {
+    // a line per transition of thousands of sandboxes would cost more than the replay; warnings still show
+    ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("dev.sandman")).setLevel(ch.qos.logback.classic.Level.WARN);
     String which = args.length > 0 && !args[0].startsWith("--") ? args[0] : "all";
     int sandboxes = intArg(args, "--sandboxes", 1000);
     long seed = intArg(args, "--seed", 42);
@@ -53,13 +55,16 @@ public final class BenchMain {
     summary.put("machine", machine);
 
     if (which.equals("cost") || which.equals("all")) {
-      cost(out, command, machine, sandboxes, seed, summary);
+      cost(out, command, machine, sandboxes, seed, intArg(args, "--shard", 100), intArg(args, "--parallel", 2), summary);
     }
     if (which.equals("history") || which.equals("all")) {
       history(out, command, machine, summary);
     }
     if (which.equals("throughput") || which.equals("all")) {
       throughput(out, command, machine, summary, args);
+    }
+    if (which.equals("scale") || which.equals("all")) {
+      scale(out, command, machine, summary, args);
     }
     Files.writeString(out.resolve("summary.json"), SandmanJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(summary) + "\n");
     System.out.println("\nwritten to " + out.toAbsolutePath());
@@ -68,12 +73,13 @@ public final class BenchMain {
 
   // ---- part 1 -----------------------------------------------------------------------------
 
-  private static void cost(Path out, String command, String machine, int sandboxes, long seed, ObjectNode summary) throws Exception {
+  private static void cost(Path out, String command, String machine, int sandboxes, long seed, int shardSize, int parallel,
+      ObjectNode summary) throws Exception {
     Trace trace = Trace.generate(seed, sandboxes);
     System.out.printf("trace: %d sandboxes, %d user actions over 24 simulated hours (seed %d)%n", sandboxes, trace.events.size(), seed);
     CostBench.Result baseline = CostBench.measure(trace, CostBench.runBaseline(trace));
     System.out.printf("baseline replayed in %.0f s%n", baseline.wallSeconds());
-    CostBench.Result sandman = CostBench.measure(trace, CostBench.runSandman(trace));
+    CostBench.Result sandman = CostBench.measure(trace, CostBench.runSandman(trace, shardSize, parallel));
     System.out.printf("Sandman replayed in %.0f s%n", sandman.wallSeconds());
 
     double ratio = baseline.wasteMinutes() == 0 ? 0 : sandman.wasteMinutes() / baseline.wasteMinutes();
@@ -96,6 +102,10 @@ public final class BenchMain {
         .append(String.format("| writes caused by activity | %d table writes | %d signals (about 4 history events each) | |%n",
             baseline.activityWrites(), sandman.activityWrites()))
         .append(String.format("| wall time of the replay | %.0f s | %.0f s | |%n%n", baseline.wallSeconds(), sandman.wallSeconds()))
+        .append(String.format("Sandman's side replays in shards of %d sandboxes, %d at a time, each in its own time-skipping environment:%n"
+            + "sandbox workflows share nothing, so a shard sees what it would in one run, and the Java test server's time skipping%n"
+            + "(every skip waits for all work in flight) stays fast. The cron replays all %d in one table: its lateness depends%n"
+            + "on how many sandboxes each tick has to pause one after another.%n%n", shardSize, parallel, sandboxes))
         .append("The cron pauses up to one interval late plus the time of the pauses queued ahead of it, and a user who acts between\n")
         .append("the scan and the queued pause gets paused anyway; Sandman's timer fires at the deadline, and a pause is decided only\n")
         .append("when no newer activity is recorded. Its waste is the time from the deadline to the pause call.\n\n")
@@ -103,7 +113,7 @@ public final class BenchMain {
     Files.writeString(out.resolve("cost.md"), md.toString());
     System.out.println(md);
     Charts.bars(out.resolve("cost-waste.png"), "Sandbox-minutes running past the idle deadline (24 h, " + sandboxes + " sandboxes)",
-        "lower is better; waste ratio Sandman / cron = " + String.format("%.4f", ratio), List.of(
+        "lower is better; waste ratio Sandman / cron = " + ratio(ratio), List.of(
             new Charts.Bar("polling cron (5 min)", baseline.wasteMinutes(), String.format("%.0f min ($%.2f)", baseline.wasteMinutes(), baseline.wasteDollars())),
             new Charts.Bar("Sandman", sandman.wasteMinutes(), String.format("%.2f min ($%.4f)", sandman.wasteMinutes(), sandman.wasteDollars()))));
     summary.put("waste_ratio", ratio);
@@ -115,9 +125,13 @@ public final class BenchMain {
     summary.put("baseline_waste_minutes", baseline.wasteMinutes());
   }
 
+  private static String ratio(double r) {
+    return r != 0 && r < 0.001 ? String.format("%.1e", r) : String.format("%.4f", r);
+  }
+
   private static String row(String what, double baseline, double sandman, String format) {
     return String.format("| %s | " + format + " | " + format + " | %s |%n", what, baseline, sandman,
-        baseline == 0 ? "-" : String.format("%.4f", sandman / baseline));
+        baseline == 0 ? "-" : ratio(sandman / baseline));
   }
 
   // ---- part 3 -----------------------------------------------------------------------------
@@ -127,6 +141,7 @@ public final class BenchMain {
         .setWorkflowClientOptions(WorkflowClientOptions.newBuilder().setDataConverter(SandmanJson.dataConverter()).build());
     Sandman.SEARCH_ATTRIBUTES.forEach(k -> options.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
     try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance(options.build())) {
+      TestServerLockLog.bound(env);
       E2bSimulator sim = new E2bSimulator(E2bSimulator.Options.defaults().withPauseMillisPerGiB(0)
           .withClock(() -> Instant.ofEpochMilli(env.currentTimeMillis()))).start(0);
       E2bClient e2b = new E2bClient(E2bConfig.of(sim.url(), "e2b_bench"));
@@ -198,11 +213,10 @@ public final class BenchMain {
     int queries = intArg(args, "--queries", 4000);
     int http = intArg(args, "--http", 4000);
     long touches = intArg(args, "--touches", 2_000_000);
-    int[] held = {2_000, intArg(args, "--hold", 10_000)};
     List<ThroughputBench.Result> results = new ArrayList<>();
     for (ThroughputBench.Setup setup : List.of(new ThroughputBench.Setup("SDK defaults", false), new ThroughputBench.Setup("tuned", true))) {
       System.out.println("throughput: " + setup.name() + " ...");
-      results.add(ThroughputBench.run(setup, starts, signals, queries, http, touches, setup.tuned() ? held : new int[] {2_000}));
+      results.add(ThroughputBench.run(setup, starts, signals, queries, http, touches, 0, new int[0]));
     }
     StringBuilder md = new StringBuilder();
     md.append("# Throughput and scale on this machine (wall clock)\n\n")
@@ -216,17 +230,6 @@ public final class BenchMain {
         md.append(String.format("| %s | %s | %d | %.1f | %.0f | %.2f | %.2f |%n", rate.what(), result.setup().name(), rate.count(),
             rate.seconds(), rate.perSecond(), rate.p50Millis(), rate.p99Millis()));
       }
-    }
-    md.append("\n| setup | open sandbox workflows | heap after GC (MiB, test server included) | threads |\n|---|---|---|---|\n");
-    for (ThroughputBench.Result result : results) {
-      for (long[] h : result.heldHeap()) {
-        md.append(String.format("| %s | %d | %d | %d |%n", result.setup().name(), h[0], h[1], h[2]));
-      }
-    }
-    md.append("\n| setup | idle deadline to E2B pause call, p50 / p99 / max (s), while signals flow |\n|---|---|\n");
-    for (ThroughputBench.Result result : results) {
-      md.append(String.format("| %s | %.3f / %.3f / %.3f |%n", result.setup().name(), result.deadlineToPauseP50(),
-          result.deadlineToPauseP99(), result.deadlineToPauseMax()));
     }
     Files.writeString(out.resolve("throughput.md"), md.toString());
     System.out.println(md);
@@ -249,10 +252,63 @@ public final class BenchMain {
       }
     }
     Charts.bars(out.resolve("throughput.png"), "Operations per second (tuned, 2 cores, one JVM with the test server)", "higher is better", bars);
-    long[] last = tuned.heldHeap().get(tuned.heldHeap().size() - 1);
-    summary.put("max_open_sandboxes", last[0]);
-    summary.put("worker_heap_mb_at_max", last[1]);
-    summary.put("deadline_to_pause_p99_seconds_under_load", tuned.deadlineToPauseP99());
+  }
+
+  // ---- part 2b: scale ---------------------------------------------------------------------
+
+  private static void scale(Path out, String command, String machine, ObjectNode summary, String[] args) throws Exception {
+    int max = intArg(args, "--open", 100_000);
+    java.util.TreeSet<Integer> targets = new java.util.TreeSet<>(List.of(Math.min(1_000, max), Math.min(10_000, max), Math.min(50_000, max), max));
+    int cache = intArg(args, "--cache", 10_000);
+    Map<String, String> workerEnv = Map.of(
+        "SANDMAN_WORKFLOW_CACHE_SIZE", Integer.toString(cache),
+        "SANDMAN_MAX_WORKFLOW_THREADS", Integer.toString(intArg(args, "--threads", 2 * cache)),
+        "SANDMAN_WORKFLOW_POLLERS", "8",
+        "SANDMAN_ACTIVITY_POLLERS", "8",
+        "SANDMAN_MAX_CONCURRENT_WORKFLOW_TASKS", "400",
+        // one platform thread per cached workflow on Java 17; virtual ones where the runtime has them
+        "SANDMAN_VIRTUAL_WORKFLOW_THREADS", Boolean.toString(Runtime.version().feature() >= 21));
+    System.out.println("scale: up to " + max + " open sandboxes ...");
+    ScaleBench.Result result = ScaleBench.run(targets.stream().mapToInt(Integer::intValue).toArray(), Math.min(10_000, max),
+        new int[] {intArg(args, "--signal-rate", 1_000), 2 * intArg(args, "--signal-rate", 1_000)}, workerEnv);
+    StringBuilder md = new StringBuilder();
+    md.append("# Scale: open sandboxes and the worker's heap (wall clock)\n\n")
+        .append("Command: `").append(command).append("`  \nMachine: ").append(machine).append("  \nDate: ").append(LocalDate.now()).append("\n\n")
+        .append("Temporal's Java test server (real time) and the E2B simulator run in a second JVM; this JVM holds one Sandman\n")
+        .append("worker, built as `sandman worker` builds it, from these variables: ")
+        .append(String.join(", ", result.workerEnv().entrySet().stream().map(e -> "`" + e.getKey() + "=" + e.getValue() + "`").toList()))
+        .append(".\nEach sandbox is created in the simulator, then tracked (idle timeout 2 h), spread over 1,000 projects;\n")
+        .append("every one stays open, RUNNING. Heap is measured after a full GC.\n\n")
+        .append("| open sandbox workflows | running, of a random sample | worker heap (MiB) | worker RSS (MiB) | worker threads | server JVM heap (MiB) | starts/s to get there |\n")
+        .append("|---|---|---|---|---|---|---|\n");
+    for (ScaleBench.Held h : result.held()) {
+      md.append(String.format("| %,d | %d / %d | %d | %d | %d | %d | %.0f |%n", h.open(), h.sampledRunning(), h.sampled(), h.workerHeapMb(),
+          h.workerRssMb(), h.workerThreads(), h.serverHeapMb(), h.startsPerSecond()));
+    }
+    md.append(String.format("%nIdle deadline to E2B pause call with %,d sandboxes open and activity signals flowing to them, paced%n",
+            result.lags().isEmpty() ? 0 : result.lags().get(0).open()))
+        .append("from 8 threads: 300 sandboxes with a 10 s idle timeout, started 20 a second after 20 s of load (deadlines\n")
+        .append("spread as real ones are). The lag is counted from the moment before each start call (an upper bound: the\n")
+        .append("workflow's clock starts a little later); a sandbox not paused within 10 s of its deadline counts as infinitely late.\n\n")
+        .append("| open | signal load | signals/s achieved | paused / idle | p50 (s) | p99 (s) | max (s) |\n|---|---|---|---|---|---|---|\n");
+    for (ScaleBench.Lag lag : result.lags()) {
+      md.append(String.format("| %,d | %s | %.0f | %d / %d | %s | %s | %s |%n", lag.open(), lag.load(), lag.signalsPerSecond(),
+          lag.paused(), lag.idle(), seconds(lag.p50()), seconds(lag.p99()), seconds(lag.max())));
+    }
+    if (!result.lags().isEmpty()) {
+      ScaleBench.Lag first = result.lags().get(0);
+      summary.put("deadline_to_pause_p99_seconds_under_load", Double.isFinite(first.p99()) ? first.p99() : -1);
+      summary.put("deadline_to_pause_under_load", first.load() + " signals, " + first.open() + " open");
+    }
+    Files.writeString(out.resolve("scale.md"), md.toString());
+    System.out.println(md);
+    ScaleBench.Held last = result.held().get(result.held().size() - 1);
+    summary.put("max_open_sandboxes", last.open());
+    summary.put("worker_heap_mb_at_max", last.workerHeapMb());
+  }
+
+  private static String seconds(double s) {
+    return Double.isFinite(s) ? String.format("%.3f", s) : "not paused";
   }
 
   private static ObjectNode readSummary(Path out) {

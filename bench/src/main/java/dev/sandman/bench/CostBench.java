@@ -64,6 +64,7 @@ final class CostBench {
           .setWorkflowClientOptions(WorkflowClientOptions.newBuilder().setDataConverter(SandmanJson.dataConverter()).build());
       Sandman.SEARCH_ATTRIBUTES.forEach(k -> options.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
       env = TestWorkflowEnvironment.newInstance(options.build());
+      TestServerLockLog.bound(env);
       sim = new E2bSimulator(E2bSimulator.Options.defaults().withPauseMillisPerGiB(0)
           .withClock(() -> Instant.ofEpochMilli(env.currentTimeMillis()))).start(0);
       e2b = new E2bClient(E2bConfig.of(sim.url(), "e2b_bench"));
@@ -90,6 +91,39 @@ final class CostBench {
       env.close();
       sim.close();
     }
+  }
+
+  /**
+   * Sandman's side, in shards of {@code shardSize} sandboxes replayed {@code parallel} at a time, each
+   * in its own time-skipping environment. Sandbox workflows share nothing, so a shard sees exactly what
+   * it would in one big run; sharding only keeps the Java test server's time skipping fast (each skip
+   * waits for every workflow task in flight, so one environment slows as the open workflows grow).
+   * Pause times are returned relative to {@link Instant#EPOCH}, the start of the day.
+   */
+  static Run runSandman(Trace trace, int shardSize, int parallel) throws Exception {
+    long wall = System.nanoTime();
+    ExecutorService shards = Executors.newFixedThreadPool(Math.max(1, parallel));
+    List<Future<Run>> runs = new ArrayList<>();
+    for (int from = 0; from < trace.sandboxes; from += shardSize) {
+      int lo = from;
+      int hi = Math.min(trace.sandboxes, from + shardSize);
+      runs.add(shards.submit(() -> runSandman(trace.slice(lo, hi))));
+    }
+    Map<Integer, List<Instant>> pauses = new HashMap<>();
+    Map<String, Long> calls = new TreeMap<>();
+    long writes = 0;
+    for (int i = 0; i < runs.size(); i++) {
+      Run run = runs.get(i).get();
+      int offset = i * shardSize;
+      run.pauses().forEach((sandbox, times) -> pauses.put(sandbox + offset, times.stream()
+          .map(t -> Instant.EPOCH.plusMillis(t.toEpochMilli() - run.start().toEpochMilli())).toList()));
+      run.e2bCalls().forEach((kind, n) -> calls.merge(kind, n, Long::sum));
+      writes += run.activityWrites();
+      System.out.printf("  Sandman shard %d/%d (%d sandboxes) replayed in %.0f s%n", i + 1, runs.size(),
+          Math.min(shardSize, trace.sandboxes - offset), run.wallSeconds());
+    }
+    shards.shutdown();
+    return new Run("Sandman", pauses, calls, writes, Instant.EPOCH, (System.nanoTime() - wall) / 1e9);
   }
 
   static Run runSandman(Trace trace) throws Exception {

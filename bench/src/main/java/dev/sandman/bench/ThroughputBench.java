@@ -49,27 +49,28 @@ import java.util.function.IntConsumer;
  */
 final class ThroughputBench {
   static final String QUEUE = "bench";
+  static final int WARM_UP = 4000;
 
   record Rate(String what, int count, double seconds, double perSecond, double p50Millis, double p99Millis) {}
 
   record Setup(String name, boolean tuned) {}
 
-  record Result(Setup setup, List<Rate> rates, List<long[]> heldHeap, double deadlineToPauseP50, double deadlineToPauseP99,
-      double deadlineToPauseMax) {}
+  record Result(Setup setup, List<Rate> rates, List<ScaleBench.Lag> lags) {}
 
-  static Result run(Setup setup, int starts, int signals, int queries, int httpRequests, long touches, int[] held) throws Exception {
+  static Result run(Setup setup, int starts, int signals, int queries, int httpRequests, long touches, int open, int[] signalRates)
+      throws Exception {
     TestEnvironmentOptions.Builder options = TestEnvironmentOptions.newBuilder()
         .setUseTimeskipping(false)
         .setWorkflowClientOptions(WorkflowClientOptions.newBuilder().setDataConverter(SandmanJson.dataConverter()).build());
     if (setup.tuned()) {
       options.setWorkerFactoryOptions(WorkerFactoryOptions.newBuilder()
-          .setWorkflowCacheSize(20_000).setMaxWorkflowThreadCount(4_000).build());
+          .setWorkflowCacheSize(Integer.getInteger("bench.cache", 20_000)).setMaxWorkflowThreadCount(Integer.getInteger("bench.threads", 16_000)).build());
     }
     Sandman.SEARCH_ATTRIBUTES.forEach(k -> options.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
     List<Rate> rates = new ArrayList<>();
-    List<long[]> heap = new ArrayList<>();
     try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance(options.build());
         E2bSimulator sim = new E2bSimulator(E2bSimulator.Options.defaults().withPauseMillisPerGiB(0)).start(0)) {
+      TestServerLockLog.bound(env);
       E2bClient e2b = new E2bClient(E2bConfig.of(sim.url(), "e2b_bench"));
       WorkerOptions.Builder workerOptions = WorkerOptions.newBuilder();
       if (setup.tuned()) {
@@ -83,6 +84,20 @@ final class ThroughputBench {
       WorkflowClient client = env.getWorkflowClient();
       int threads = setup.tuned() ? 32 : 8;
       ExecutorService pool = Executors.newFixedThreadPool(threads);
+
+      // warm-up, not measured: JIT-compile the paths (a worker in production has run for hours)
+      List<String> warm = Collections.synchronizedList(new ArrayList<>());
+      measure("warm-up starts", WARM_UP / 4, pool, i -> {
+        String id = sim.createSandbox("base", Duration.ofHours(2), true, Map.of());
+        warm.add(id);
+        WorkflowClient.start(client.newWorkflowStub(SandboxWorkflow.class, WorkflowOptions.newBuilder()
+            .setWorkflowId(Sandman.workflowId(id)).setTaskQueue(QUEUE).build())::run, SandboxSpec.of(id, "warm", "w", Policy.defaults()));
+      });
+      Thread.sleep(1000);
+      measure("warm-up signals", WARM_UP, pool, i ->
+          client.newWorkflowStub(SandboxWorkflow.class, Sandman.workflowId(warm.get(i % warm.size()))).activity(ActivitySignal.now()));
+      measure("warm-up queries", WARM_UP, pool, i ->
+          client.newWorkflowStub(SandboxWorkflow.class, Sandman.workflowId(warm.get(i % warm.size()))).status());
 
       List<String> ids = Collections.synchronizedList(new ArrayList<>());
       rates.add(measure("workflow starts", starts, pool, i -> {
@@ -138,57 +153,35 @@ final class ThroughputBench {
       rates.add(new Rate("app touches (coalesced, 100 active sandboxes)", (int) touches, touchSeconds, touches / touchSeconds, 0, 0));
       touchPool.shutdown();
 
-      // deadline to pause call, with all the workflows above open and signals flowing
-      List<String> idle = Collections.synchronizedList(new ArrayList<>());
-      Map<String, Instant> trackedAt = new java.util.concurrent.ConcurrentHashMap<>();
-      AtomicInteger flowing = new AtomicInteger();
-      Future<?> load = Executors.newSingleThreadExecutor().submit(() -> {
-        while (!Thread.currentThread().isInterrupted() && flowing.get() >= 0) {
-          client.newWorkflowStub(SandboxWorkflow.class, Sandman.workflowId(ids.get(flowing.incrementAndGet() % ids.size())))
-              .activity(ActivitySignal.now());
+      // idle deadline to pause call with `open` sandboxes open and signals flowing to them
+      List<ScaleBench.Lag> lags = new ArrayList<>();
+      if (open > ids.size()) {
+        List<String> more = new ArrayList<>();
+        for (int i = ids.size(); i < open; i++) {
+          more.add(sim.createSandbox("base", Duration.ofHours(24), true, Map.of()));
         }
-      });
-      measure("idle-sandbox starts", 300, pool, i -> {
-        String id = sim.createSandbox("base", Duration.ofHours(2), true, Map.of());
-        SandboxWorkflow workflow = client.newWorkflowStub(SandboxWorkflow.class,
-            WorkflowOptions.newBuilder().setWorkflowId(Sandman.workflowId(id)).setTaskQueue(QUEUE).build());
-        WorkflowClient.start(workflow::run, SandboxSpec.of(id, "bench", "idle", new Policy(Duration.ofSeconds(15), null, null)));
-        idle.add(id);
-        trackedAt.put(id, Instant.now());
-      });
-      Thread.sleep(25_000);
-      flowing.set(Integer.MIN_VALUE);
-      load.cancel(true);
-      List<Double> lags = new ArrayList<>();
-      for (E2bSimulator.Call call : sim.calls()) {
-        if (call.operation().equals("pause") && trackedAt.containsKey(call.sandboxId())) {
-          lags.add(Duration.between(trackedAt.get(call.sandboxId()).plusSeconds(15), call.at()).toMillis() / 1000.0);
-        }
+        ScaleBench.startAll(pool, client, QUEUE, more, i -> "p" + (i % 1000), Duration.ofHours(2));
+        ids.addAll(more);
+        Thread.sleep(5000);
       }
-      Collections.sort(lags);
-
-      // open workflows held, and the heap they take (test server included: it keeps every history in memory)
-      for (int target : held) {
-        int more = target - ids.size();
-        if (more > 0) {
-          measure("starts to hold " + target, more, pool, i -> {
-            String id = "held-" + target + "-" + i;
-            SandboxWorkflow workflow = client.newWorkflowStub(SandboxWorkflow.class,
-                WorkflowOptions.newBuilder().setWorkflowId(Sandman.workflowId(id)).setTaskQueue(QUEUE).build());
-            WorkflowClient.start(workflow::run, SandboxSpec.of(id, "bench", "held", new Policy(Duration.ofHours(2), null, null)));
-            ids.add(id);
-          });
-          Thread.sleep(3000);
-        }
-        System.gc();
-        Thread.sleep(500);
-        long used = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
-        heap.add(new long[] {ids.size(), used / (1024 * 1024), ManagementFactory.getThreadMXBean().getThreadCount()});
+      for (int rate : signalRates) {
+        lags.add(ScaleBench.deadlineToPause(n -> {
+          List<String> created = new ArrayList<>();
+          for (int i = 0; i < n; i++) {
+            created.add(sim.createSandbox("base", Duration.ofHours(24), true, Map.of()));
+          }
+          return created;
+        }, () -> {
+          Map<String, Long> at = new java.util.HashMap<>();
+          sim.calls().stream().filter(c -> c.operation().equals("pause") && c.status() == 204)
+              .forEach(c -> at.putIfAbsent(c.sandboxId(), c.at().toEpochMilli()));
+          return at;
+        }, QUEUE, pool, client, ids, rate));
+        System.out.printf("  %s: deadline to pause %s%n", setup.name(), lags.get(lags.size() - 1));
       }
       pool.shutdown();
       sandman.close();
-      return new Result(setup, rates, heap, CostBench.percentile(lags, 0.5), CostBench.percentile(lags, 0.99),
-          lags.isEmpty() ? 0 : lags.get(lags.size() - 1));
+      return new Result(setup, rates, lags);
     }
   }
 

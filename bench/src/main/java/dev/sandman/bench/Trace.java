@@ -26,6 +26,17 @@ final class Trace {
     this.events = events;
   }
 
+  /** The sandboxes {@code [from, to)} of this trace, renumbered from 0. */
+  Trace slice(int from, int to) {
+    List<Event> sliced = new ArrayList<>();
+    for (Event event : events) {
+      if (event.sandbox() >= from && event.sandbox() < to) {
+        sliced.add(new Event(event.second(), event.sandbox() - from));
+      }
+    }
+    return new Trace(to - from, List.copyOf(activity.subList(from, to)), sliced);
+  }
+
   static Trace generate(long seed, int sandboxes) {
     Random random = new Random(seed);
     List<int[]> activity = new ArrayList<>();

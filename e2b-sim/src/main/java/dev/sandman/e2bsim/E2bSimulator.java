@@ -94,6 +94,8 @@ public final class E2bSimulator implements AutoCloseable {
   private final Options options;
   private final ObjectMapper json;
   private final Map<String, SimSandbox> sandboxes = new ConcurrentHashMap<>();
+  /** No running sandbox ends before this (guarded by lock). */
+  private Instant nextExpiry = Instant.MIN;
   private final List<Fault> faults = new CopyOnWriteArrayList<>();
   private final Map<Fault, AtomicLong> faultUses = new ConcurrentHashMap<>();
   private final List<Call> calls = new CopyOnWriteArrayList<>();
@@ -410,6 +412,7 @@ public final class E2bSimulator implements AutoCloseable {
         new SimSandbox(id, template, template, options.defaultCpuCount(), options.defaultMemoryMb(), autoPause,
             metadata == null ? Map.of() : Map.copyOf(metadata), now, endAt);
     sandboxes.put(id, sandbox);
+    endsAt(endAt);
     return sandbox;
   }
 
@@ -551,6 +554,7 @@ public final class E2bSimulator implements AutoCloseable {
           sandbox.phase = SimSandbox.Phase.RUNNING;
           sandbox.startedAt = now;
           sandbox.endAt = now.plusSeconds(timeout);
+          endsAt(sandbox.endAt);
           return Answer.of(201, sandboxJson(sandbox, Shape.SANDBOX));
       }
     }
@@ -574,12 +578,17 @@ public final class E2bSimulator implements AutoCloseable {
         return error(400, "Max instance length exceeded");
       }
       sandbox.endAt = endAt;
+      endsAt(endAt);
       return Answer.of(204, null);
     }
   }
 
   /** E2B's own timer: past its end time a sandbox is paused (autoPause) or killed. */
   private void expire(Instant now) {
+    if (now.isBefore(nextExpiry)) {
+      return; // no running sandbox reaches its end before then: nothing to scan (a scan per request is O(sandboxes))
+    }
+    Instant next = Instant.MAX;
     for (Iterator<SimSandbox> it = sandboxes.values().iterator(); it.hasNext(); ) {
       SimSandbox sandbox = it.next();
       if (sandbox.phase == SimSandbox.Phase.RUNNING && !now.isBefore(sandbox.endAt)) {
@@ -588,6 +597,18 @@ public final class E2bSimulator implements AutoCloseable {
         } else {
           it.remove();
         }
+      } else if (sandbox.phase == SimSandbox.Phase.RUNNING && sandbox.endAt.isBefore(next)) {
+        next = sandbox.endAt;
+      }
+    }
+    nextExpiry = next;
+  }
+
+  /** A running sandbox now ends at {@code endAt}: the next expiry scan is due no later than that. */
+  private void endsAt(Instant endAt) {
+    synchronized (lock) {
+      if (endAt.isBefore(nextExpiry)) {
+        nextExpiry = endAt;
       }
     }
   }

@@ -60,6 +60,7 @@ public final class SandmanWorker implements AutoCloseable {
             WorkerFactoryOptions.newBuilder()
                 .setWorkflowCacheSize(config.workflowCacheSize())
                 .setMaxWorkflowThreadCount(config.maxWorkflowThreads())
+                .setUsingVirtualWorkflowThreads(config.virtualWorkflowThreads())
                 .build());
     Worker worker =
         factory.newWorker(

@@ -25,7 +25,8 @@ public record WorkerConfig(
     int activityPollers,
     OperatorConfig operator,
     List<String> webhookUrls,
-    String webhookSecret) {
+    String webhookSecret,
+    boolean virtualWorkflowThreads) {
 
   public static WorkerConfig fromEnv(Env env) {
     E2bConfig e2b =
@@ -89,17 +90,31 @@ public record WorkerConfig(
         env.getInt("SANDMAN_ACTIVITY_POLLERS", 5, 1, 100),
         operator,
         urls,
-        secret);
+        secret,
+        virtualWorkflowThreads(env));
+  }
+
+  /** SANDMAN_VIRTUAL_WORKFLOW_THREADS: workflow code on virtual threads, which needs a Java 21+ runtime. */
+  private static boolean virtualWorkflowThreads(Env env) {
+    String value = env.get("SANDMAN_VIRTUAL_WORKFLOW_THREADS", "false").trim();
+    if (!value.equals("true") && !value.equals("false")) {
+      throw new Env.ConfigException("SANDMAN_VIRTUAL_WORKFLOW_THREADS must be true or false");
+    }
+    if (value.equals("true") && Runtime.version().feature() < 21) {
+      throw new Env.ConfigException("SANDMAN_VIRTUAL_WORKFLOW_THREADS=true needs a Java 21+ runtime (this is Java "
+          + Runtime.version().feature() + ")");
+    }
+    return value.equals("true");
   }
 
   public WorkerConfig withE2b(E2bConfig e2b) {
     return new WorkerConfig(taskQueue, e2b, healthHost, healthPort, workflowCacheSize, maxWorkflowThreads,
-        maxConcurrentWorkflowTasks, maxConcurrentActivities, workflowPollers, activityPollers, operator, webhookUrls, webhookSecret);
+        maxConcurrentWorkflowTasks, maxConcurrentActivities, workflowPollers, activityPollers, operator, webhookUrls, webhookSecret, virtualWorkflowThreads);
   }
 
   public WorkerConfig withHealthPort(int port) {
     return new WorkerConfig(taskQueue, e2b, healthHost, port, workflowCacheSize, maxWorkflowThreads,
-        maxConcurrentWorkflowTasks, maxConcurrentActivities, workflowPollers, activityPollers, operator, webhookUrls, webhookSecret);
+        maxConcurrentWorkflowTasks, maxConcurrentActivities, workflowPollers, activityPollers, operator, webhookUrls, webhookSecret, virtualWorkflowThreads);
   }
 
   /** The operator's defaults replaced field by field by {@code overrides} (dev mode's flags). */
@@ -111,7 +126,7 @@ public record WorkerConfig(
     OperatorConfig changed = new OperatorConfig(overrides.over(o.defaults()), o.minIdleTimeout(), o.maxIdleTimeout(),
         o.maxPausedRetention(), o.maxHold(), o.pauseWarningLead(), o.killWarningLead(), o.events(), o.pricePerHour());
     return new WorkerConfig(taskQueue, e2b, healthHost, healthPort, workflowCacheSize, maxWorkflowThreads,
-        maxConcurrentWorkflowTasks, maxConcurrentActivities, workflowPollers, activityPollers, changed, webhookUrls, webhookSecret);
+        maxConcurrentWorkflowTasks, maxConcurrentActivities, workflowPollers, activityPollers, changed, webhookUrls, webhookSecret, virtualWorkflowThreads);
   }
 
   @Override
