@@ -299,8 +299,11 @@ final class CostBench {
       boolean first = last[event.sandbox()] < 0; // tracking starts the idle clock: exactly then
       int deadline = last[event.sandbox()] + 600;
       boolean returns = event.second() >= deadline; // wakes a paused sandbox: the resume starts its idle clock
-      if (first || returns || deadline < windowEnd) {
-        steps.add(new Step(event.second(), pending)); // exactly now: its deadline would pass before the window ends
+      // exactly now when its deadline would come before or at the window's end: an action delivered at its own
+      // second is stamped 1 ms early (the clock is 1 ms short of it), so its deadline is 1 ms early too, and a
+      // deadline equal to the window's end fires before the window's batch arrives
+      if (first || returns || deadline <= windowEnd) {
+        steps.add(new Step(event.second(), pending));
         pending = new ArrayList<>();
       }
       last[event.sandbox()] = event.second();
