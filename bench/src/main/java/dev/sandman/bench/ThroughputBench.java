@@ -74,7 +74,7 @@ final class ThroughputBench {
       E2bClient e2b = new E2bClient(E2bConfig.of(sim.url(), "e2b_bench"));
       WorkerOptions.Builder workerOptions = WorkerOptions.newBuilder();
       if (setup.tuned()) {
-        workerOptions.setMaxConcurrentWorkflowTaskPollers(8).setMaxConcurrentActivityTaskPollers(4)
+        workerOptions.setMaxConcurrentWorkflowTaskPollers(Integer.getInteger("bench.pollers", 8)).setMaxConcurrentActivityTaskPollers(4)
             .setMaxConcurrentWorkflowTaskExecutionSize(400);
       }
       Worker worker = env.newWorker(QUEUE, workerOptions.build());
