@@ -222,7 +222,7 @@ public final class BenchMain {
     List<ThroughputBench.Result> results = new ArrayList<>();
     for (ThroughputBench.Setup setup : List.of(new ThroughputBench.Setup("SDK defaults", false), new ThroughputBench.Setup("tuned", true))) {
       System.out.println("throughput: " + setup.name() + " ...");
-      results.add(ThroughputBench.run(setup, starts, signals, queries, http, touches, 0, new int[0]));
+      results.add(ThroughputBench.run(setup, starts, signals, queries, http, touches));
     }
     StringBuilder md = new StringBuilder();
     md.append("# Throughput and scale on this machine (wall clock)\n\n")

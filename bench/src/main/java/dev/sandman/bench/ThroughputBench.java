@@ -26,13 +26,11 @@ import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactoryOptions;
 import io.temporal.worker.WorkerOptions;
-import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -40,7 +38,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
 /**
@@ -55,10 +52,9 @@ final class ThroughputBench {
 
   record Setup(String name, boolean tuned) {}
 
-  record Result(Setup setup, List<Rate> rates, List<ScaleBench.Lag> lags) {}
+  record Result(Setup setup, List<Rate> rates) {}
 
-  static Result run(Setup setup, int starts, int signals, int queries, int httpRequests, long touches, int open, int[] signalRates)
-      throws Exception {
+  static Result run(Setup setup, int starts, int signals, int queries, int httpRequests, long touches) throws Exception {
     TestEnvironmentOptions.Builder options = TestEnvironmentOptions.newBuilder()
         .setUseTimeskipping(false)
         .setWorkflowClientOptions(WorkflowClientOptions.newBuilder().setDataConverter(SandmanJson.dataConverter()).build());
@@ -153,35 +149,9 @@ final class ThroughputBench {
       rates.add(new Rate("app touches (coalesced, 100 active sandboxes)", (int) touches, touchSeconds, touches / touchSeconds, 0, 0));
       touchPool.shutdown();
 
-      // idle deadline to pause call with `open` sandboxes open and signals flowing to them
-      List<ScaleBench.Lag> lags = new ArrayList<>();
-      if (open > ids.size()) {
-        List<String> more = new ArrayList<>();
-        for (int i = ids.size(); i < open; i++) {
-          more.add(sim.createSandbox("base", Duration.ofHours(24), true, Map.of()));
-        }
-        ScaleBench.startAll(pool, client, QUEUE, more, i -> "p" + (i % 1000), Duration.ofHours(2));
-        ids.addAll(more);
-        Thread.sleep(5000);
-      }
-      for (int rate : signalRates) {
-        lags.add(ScaleBench.deadlineToPause(n -> {
-          List<String> created = new ArrayList<>();
-          for (int i = 0; i < n; i++) {
-            created.add(sim.createSandbox("base", Duration.ofHours(24), true, Map.of()));
-          }
-          return created;
-        }, () -> {
-          Map<String, Long> at = new java.util.HashMap<>();
-          sim.calls().stream().filter(c -> c.operation().equals("pause") && c.status() == 204)
-              .forEach(c -> at.putIfAbsent(c.sandboxId(), c.at().toEpochMilli()));
-          return at;
-        }, QUEUE, pool, client, ids, rate));
-        System.out.printf("  %s: deadline to pause %s%n", setup.name(), lags.get(lags.size() - 1));
-      }
       pool.shutdown();
       sandman.close();
-      return new Result(setup, rates, lags);
+      return new Result(setup, rates);
     }
   }
 
