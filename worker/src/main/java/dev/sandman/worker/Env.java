@@ -41,6 +41,17 @@ public final class Env {
     }
   }
 
+  public boolean getBoolean(String name, boolean fallback) {
+    String value = get(name, null);
+    if (value == null) {
+      return fallback;
+    }
+    if (!value.equals("true") && !value.equals("false")) {
+      throw new ConfigException(name + " must be true or false, got '" + value + "'");
+    }
+    return value.equals("true");
+  }
+
   public Duration getDuration(String name, Duration fallback) {
     String value = get(name, null);
     if (value == null) {

@@ -96,15 +96,12 @@ public record WorkerConfig(
 
   /** SANDMAN_VIRTUAL_WORKFLOW_THREADS: workflow code on virtual threads, which needs a Java 21+ runtime. */
   private static boolean virtualWorkflowThreads(Env env) {
-    String value = env.get("SANDMAN_VIRTUAL_WORKFLOW_THREADS", "false").trim();
-    if (!value.equals("true") && !value.equals("false")) {
-      throw new Env.ConfigException("SANDMAN_VIRTUAL_WORKFLOW_THREADS must be true or false");
-    }
-    if (value.equals("true") && Runtime.version().feature() < 21) {
+    boolean wanted = env.getBoolean("SANDMAN_VIRTUAL_WORKFLOW_THREADS", false);
+    if (wanted && Runtime.version().feature() < 21) {
       throw new Env.ConfigException("SANDMAN_VIRTUAL_WORKFLOW_THREADS=true needs a Java 21+ runtime (this is Java "
           + Runtime.version().feature() + ")");
     }
-    return value.equals("true");
+    return wanted;
   }
 
   public WorkerConfig withE2b(E2bConfig e2b) {
