@@ -34,11 +34,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
 
 /**
  * Scale: how many sandbox workflows one worker holds open, what its heap is, and how precisely idle
@@ -102,7 +104,7 @@ final class ScaleBench {
         if (more > 0) {
           List<String> ids = create(to, from, more);
           long started = System.nanoTime();
-          startAll(pool, client, QUEUE, ids, i -> "p" + (i % 1000), Duration.ofHours(2));
+          inParallel(pool, ids.size(), i -> start(client, ids.get(i), "p" + (i % 1000), Duration.ofHours(2)));
           rate = more / ((System.nanoTime() - started) / 1e9);
           open.addAll(ids);
           Thread.sleep(5000); // the last first workflow tasks and describe calls finish
@@ -116,26 +118,14 @@ final class ScaleBench {
           // measured, so each workflow is in the worker's cache with its thread (creating 10,000 threads costs
           // this machine tens of seconds of kernel time; see the notes in scale.md)
           long warmStart = System.nanoTime();
-          List<java.util.concurrent.Future<?>> warm = new ArrayList<>();
-          for (String id : List.copyOf(open)) {
-            warm.add(pool.submit(() -> client.newWorkflowStub(SandboxWorkflow.class, Sandman.workflowId(id)).activity(ActivitySignal.now())));
-          }
-          for (java.util.concurrent.Future<?> f : warm) {
-            f.get();
-          }
+          List<String> warm = List.copyOf(open);
+          inParallel(pool, warm.size(), i ->
+              client.newWorkflowStub(SandboxWorkflow.class, Sandman.workflowId(warm.get(i))).activity(ActivitySignal.now()));
           Thread.sleep(3000);
           System.out.printf("  warm pass over %,d open sandboxes: %.1f s, %d worker threads%n", open.size(),
               (System.nanoTime() - warmStart) / 1e9, ManagementFactory.getThreadMXBean().getThreadCount());
           for (int signalRate : signalRates) {
-            lags.add(deadlineToPause(n -> create(to, from, n), () -> {
-              Map<String, Long> at = new HashMap<>();
-              String[] pauses = ask(to, from, "pauses");
-              for (int k = 1; k < pauses.length; k++) {
-                String[] kv = pauses[k].split("=");
-                at.putIfAbsent(kv[0], Long.parseLong(kv[1]));
-              }
-              return at;
-            }, QUEUE, pool, client, open, signalRate));
+            lags.add(deadlineToPause(to, from, pool, client, open, signalRate));
             System.out.printf("  deadline to pause: %s%n", lags.get(lags.size() - 1));
           }
         }
@@ -156,18 +146,10 @@ final class ScaleBench {
    * real ones are), while signals flow to the open ones; the lag from each deadline (counted from the
    * moment before its start call, so an upper bound) to the E2B pause call.
    */
-  interface Sandboxes {
-    List<String> create(int n) throws Exception;
-  }
-
-  interface Pauses {
-    Map<String, Long> calledAt() throws Exception;
-  }
-
-  static Lag deadlineToPause(Sandboxes sandboxes, Pauses pauses, String queue, ExecutorService pool, WorkflowClient client,
+  private static Lag deadlineToPause(PrintWriter to, BufferedReader from, ExecutorService pool, WorkflowClient client,
       List<String> open, int signalRate) throws Exception {
     Duration idleTimeout = Duration.ofSeconds(10);
-    List<String> idle = sandboxes.create(300);
+    List<String> idle = create(to, from, 300);
     Map<String, Long> startedAt = new java.util.concurrent.ConcurrentHashMap<>();
     AtomicBoolean flowing = new AtomicBoolean(true);
     AtomicLong sent = new AtomicLong();
@@ -214,7 +196,7 @@ final class ScaleBench {
       for (String id : batch) {
         pool.submit(() -> {
           startedAt.put(id, System.currentTimeMillis());
-          start(client, queue, id, "idle", idleTimeout);
+          start(client, id, "idle", idleTimeout);
         });
       }
       long wait = 1_000_000_000L - (System.nanoTime() - tick);
@@ -228,7 +210,7 @@ final class ScaleBench {
     load.shutdown();
     load.awaitTermination(30, TimeUnit.SECONDS);
     List<Double> lag = new ArrayList<>();
-    pauses.calledAt().forEach((id, calledAt) -> {
+    pauseCalls(to, from).forEach((id, calledAt) -> {
       Long at = startedAt.get(id);
       if (at != null) {
         lag.add((calledAt - at - idleTimeout.toMillis()) / 1000.0);
@@ -244,26 +226,21 @@ final class ScaleBench {
         CostBench.percentile(lag, 0.99), lag.get(lag.size() - 1));
   }
 
-  interface ProjectOf {
-    String of(int index);
-  }
-
-  static void startAll(ExecutorService pool, WorkflowClient client, String queue, List<String> ids, ProjectOf project, Duration idleTimeout)
-      throws Exception {
-    List<java.util.concurrent.Future<?>> futures = new ArrayList<>(ids.size());
-    for (int i = 0; i < ids.size(); i++) {
-      String id = ids.get(i);
-      String p = project.of(i);
-      futures.add(pool.submit(() -> start(client, queue, id, p, idleTimeout)));
+  /** Runs {@code task(0..n-1)} on the pool and waits for all of them. */
+  private static void inParallel(ExecutorService pool, int n, IntConsumer task) throws Exception {
+    List<Future<?>> futures = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      int index = i;
+      futures.add(pool.submit(() -> task.accept(index)));
     }
-    for (java.util.concurrent.Future<?> f : futures) {
-      f.get();
+    for (Future<?> future : futures) {
+      future.get();
     }
   }
 
-  static void start(WorkflowClient client, String queue, String id, String project, Duration idleTimeout) {
+  private static void start(WorkflowClient client, String id, String project, Duration idleTimeout) {
     SandboxWorkflow workflow = client.newWorkflowStub(SandboxWorkflow.class,
-        WorkflowOptions.newBuilder().setWorkflowId(Sandman.workflowId(id)).setTaskQueue(queue).build());
+        WorkflowOptions.newBuilder().setWorkflowId(Sandman.workflowId(id)).setTaskQueue(QUEUE).build());
     WorkflowClient.start(workflow::run, SandboxSpec.of(id, project, "u" + Math.abs(id.hashCode() % 5000),
         new Policy(idleTimeout, null, null)));
   }
@@ -271,6 +248,17 @@ final class ScaleBench {
   private static List<String> create(PrintWriter to, BufferedReader from, int n) throws Exception {
     String[] answer = ask(to, from, "create " + n);
     return List.of(Arrays.copyOfRange(answer, 1, answer.length));
+  }
+
+  /** When the simulator answered each sandbox's first successful pause call (epoch millis). */
+  private static Map<String, Long> pauseCalls(PrintWriter to, BufferedReader from) throws Exception {
+    Map<String, Long> at = new HashMap<>();
+    String[] pauses = ask(to, from, "pauses");
+    for (int k = 1; k < pauses.length; k++) {
+      String[] kv = pauses[k].split("=");
+      at.putIfAbsent(kv[0], Long.parseLong(kv[1]));
+    }
+    return at;
   }
 
   private static String[] ask(PrintWriter to, BufferedReader from, String command) throws Exception {

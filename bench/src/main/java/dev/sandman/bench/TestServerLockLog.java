@@ -29,17 +29,19 @@ public final class TestServerLockLog {
   /** Bounds the lock log of a test environment built by {@link TestWorkflowEnvironment#newInstance}. */
   public static void bound(TestWorkflowEnvironment env) {
     try {
-      Object server = field(env, "inProcessServer");
-      bound((TestServicesStarter) field(server, "testServicesStarter"));
+      bound(servicesOf(env));
     } catch (ReflectiveOperationException | RuntimeException e) {
       throw new IllegalStateException("cannot reach the test server's lock log (Temporal SDK version changed?)", e);
     }
   }
 
+  private static TestServicesStarter servicesOf(TestWorkflowEnvironment env) throws ReflectiveOperationException {
+    return (TestServicesStarter) field(field(env, "inProcessServer"), "testServicesStarter");
+  }
+
   /** How many entries the lock log of a test environment holds now (for tests). */
   static int size(TestWorkflowEnvironment env) throws ReflectiveOperationException {
-    Object timer = field(field(field(env, "inProcessServer"), "testServicesStarter"), "selfAdvancingTimer");
-    return ((Collection<?>) field(timer, "lockEvents")).size();
+    return ((Collection<?>) field(field(servicesOf(env), "selfAdvancingTimer"), "lockEvents")).size();
   }
 
   /** Bounds the lock log of a test server's services. Call before any work starts. */

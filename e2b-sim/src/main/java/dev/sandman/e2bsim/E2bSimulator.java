@@ -604,12 +604,10 @@ public final class E2bSimulator implements AutoCloseable {
     nextExpiry = next;
   }
 
-  /** A running sandbox now ends at {@code endAt}: the next expiry scan is due no later than that. */
+  /** A running sandbox now ends at {@code endAt}: the next expiry scan is due no later than that (caller holds lock). */
   private void endsAt(Instant endAt) {
-    synchronized (lock) {
-      if (endAt.isBefore(nextExpiry)) {
-        nextExpiry = endAt;
-      }
+    if (endAt.isBefore(nextExpiry)) {
+      nextExpiry = endAt;
     }
   }
 
