@@ -78,16 +78,10 @@ class StormsAndValidatorsTest {
     Matrix.check("Storms", "1,000 sandboxes tracked, then all touched at once", "1,000 concurrent signals to 1,000 workflows",
         "every sandbox counts its signal; idle ones pause once each afterwards", () -> {
       int sandboxes = 1000;
-      List<String> ids = new ArrayList<>();
-      List<SandboxWorkflow> flows = new ArrayList<>();
-      for (int i = 0; i < sandboxes; i++) {
-        String id = t.newSandbox();
-        ids.add(id);
-        flows.add(t.track(id, Policy.defaults()));
-      }
+      List<String> ids = t.trackNew(sandboxes, Policy.defaults());
       ExecutorService senders = Executors.newFixedThreadPool(16);
       try {
-        flows.stream().map(w -> CompletableFuture.runAsync(() -> w.activity(ActivitySignal.now()), senders)).toList()
+        ids.stream().map(t::workflow).map(w -> CompletableFuture.runAsync(() -> w.activity(ActivitySignal.now()), senders)).toList()
             .forEach(CompletableFuture::join);
       } finally {
         senders.shutdown();

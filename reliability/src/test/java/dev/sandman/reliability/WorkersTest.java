@@ -9,10 +9,8 @@ import dev.sandman.workflows.ChangeRequest;
 import dev.sandman.workflows.Policy;
 import dev.sandman.workflows.SandboxState;
 import dev.sandman.workflows.SandboxStatus;
-import dev.sandman.workflows.SandboxWorkflow;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.worker.WorkerFactory;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -49,14 +47,8 @@ class WorkersTest {
         workers.add(t.startWorker("worker-" + i));
       }
       int sandboxes = 30;
-      List<String> ids = new ArrayList<>();
-      List<SandboxWorkflow> flows = new ArrayList<>();
-      for (int i = 0; i < sandboxes; i++) {
-        String id = t.newSandbox();
-        ids.add(id);
-        flows.add(t.track(id, Policy.defaults()));
-      }
-      List<CompletableFuture<SandboxStatus>> pauses = flows.stream()
+      List<String> ids = t.trackNew(sandboxes, Policy.defaults());
+      List<CompletableFuture<SandboxStatus>> pauses = ids.stream().map(t::workflow)
           .map(w -> CompletableFuture.supplyAsync(() -> w.pause(ChangeRequest.none()))).toList();
       pauses.forEach(p -> assertThat(p.join().state()).isEqualTo(SandboxState.PAUSED));
       Map<String, Integer> byWorker = new HashMap<>();

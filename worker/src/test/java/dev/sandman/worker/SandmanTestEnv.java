@@ -141,6 +141,17 @@ public final class SandmanTestEnv implements AutoCloseable {
     return track(SandboxSpec.of(sandboxId, "p1", "u1", policy));
   }
 
+  /** {@code n} new sandboxes, each tracked with {@code policy}; their ids, in order ({@link #workflow} gives a stub). */
+  public List<String> trackNew(int n, Policy policy) {
+    List<String> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      String id = newSandbox();
+      track(id, policy);
+      ids.add(id);
+    }
+    return ids;
+  }
+
   /** Ends every workflow this environment started that is still open (E2B is left as it is). */
   public void terminateAll(String reason) {
     for (String sandboxId : tracked) {
