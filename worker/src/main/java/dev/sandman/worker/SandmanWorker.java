@@ -54,6 +54,14 @@ public final class SandmanWorker implements AutoCloseable {
   }
 
   public static SandmanWorker start(WorkflowClient client, WorkerConfig config, MeterRegistry registry) {
+    if (config.futexHashSlots() > 0) {
+      FutexHash.Outcome futex = FutexHash.grow(config.futexHashSlots());
+      if (futex.changed()) {
+        log.info("{} (SANDMAN_FUTEX_HASH_SLOTS), for up to {} parked workflow threads", futex.detail(), config.maxWorkflowThreads());
+      } else if (futex.before() > 0 && futex.before() < config.futexHashSlots()) {
+        log.warn("{}: many cached workflows will make signals and timers slow (SANDMAN_FUTEX_HASH_SLOTS)", futex.detail());
+      }
+    }
     WorkerFactory factory =
         WorkerFactory.newInstance(
             client,

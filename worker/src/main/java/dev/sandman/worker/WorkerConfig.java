@@ -26,7 +26,8 @@ public record WorkerConfig(
     OperatorConfig operator,
     List<String> webhookUrls,
     String webhookSecret,
-    boolean virtualWorkflowThreads) {
+    boolean virtualWorkflowThreads,
+    int futexHashSlots) {
 
   public static WorkerConfig fromEnv(Env env) {
     E2bConfig e2b =
@@ -77,13 +78,15 @@ public record WorkerConfig(
     if (operator.minIdleTimeout().compareTo(operator.maxIdleTimeout()) > 0) {
       throw new Env.ConfigException("SANDMAN_MIN_IDLE_TIMEOUT is above SANDMAN_MAX_IDLE_TIMEOUT");
     }
+    int maxWorkflowThreads = env.getInt("SANDMAN_MAX_WORKFLOW_THREADS", 2000, 2, 100_000);
+    boolean virtual = virtualWorkflowThreads(env);
     return new WorkerConfig(
         env.get("SANDMAN_TASK_QUEUE", Sandman.DEFAULT_TASK_QUEUE),
         e2b,
         env.get("SANDMAN_WORKER_HEALTH_HOST", "127.0.0.1"),
         env.getInt("SANDMAN_WORKER_HEALTH_PORT", 9464, 0, 65535),
         env.getInt("SANDMAN_WORKFLOW_CACHE_SIZE", 2000, 1, 1_000_000),
-        env.getInt("SANDMAN_MAX_WORKFLOW_THREADS", 2000, 2, 100_000),
+        maxWorkflowThreads,
         env.getInt("SANDMAN_MAX_CONCURRENT_WORKFLOW_TASKS", 200, 1, 10_000),
         env.getInt("SANDMAN_MAX_CONCURRENT_ACTIVITIES", 200, 1, 10_000),
         env.getInt("SANDMAN_WORKFLOW_POLLERS", 5, 1, 100),
@@ -91,7 +94,30 @@ public record WorkerConfig(
         operator,
         urls,
         secret,
-        virtualWorkflowThreads(env));
+        virtual,
+        futexHashSlots(env, maxWorkflowThreads, virtual));
+  }
+
+  /**
+   * SANDMAN_FUTEX_HASH_SLOTS: the size this process's futex hash is grown to on Linux 6.16+ (see {@link FutexHash});
+   * {@code auto} sizes it for SANDMAN_MAX_WORKFLOW_THREADS parked threads (none with virtual workflow threads, which
+   * park few carriers), {@code 0} leaves the kernel's choice.
+   */
+  private static int futexHashSlots(Env env, int maxWorkflowThreads, boolean virtual) {
+    String value = env.get("SANDMAN_FUTEX_HASH_SLOTS", "auto");
+    if (value.equals("auto")) {
+      return virtual ? 0 : FutexHash.slotsFor(maxWorkflowThreads);
+    }
+    try {
+      int slots = Integer.parseInt(value);
+      if (slots == 0 || FutexHash.isValidSlots(slots)) {
+        return slots;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new Env.ConfigException("SANDMAN_FUTEX_HASH_SLOTS must be auto, 0, or a power of two from " + FutexHash.MIN_SLOTS
+        + " to " + FutexHash.MAX_SLOTS + ", got '" + value + "'");
   }
 
   /** SANDMAN_VIRTUAL_WORKFLOW_THREADS: workflow code on virtual threads, which needs a Java 21+ runtime. */
@@ -106,12 +132,12 @@ public record WorkerConfig(
 
   public WorkerConfig withE2b(E2bConfig e2b) {
     return new WorkerConfig(taskQueue, e2b, healthHost, healthPort, workflowCacheSize, maxWorkflowThreads,
-        maxConcurrentWorkflowTasks, maxConcurrentActivities, workflowPollers, activityPollers, operator, webhookUrls, webhookSecret, virtualWorkflowThreads);
+        maxConcurrentWorkflowTasks, maxConcurrentActivities, workflowPollers, activityPollers, operator, webhookUrls, webhookSecret, virtualWorkflowThreads, futexHashSlots);
   }
 
   public WorkerConfig withHealthPort(int port) {
     return new WorkerConfig(taskQueue, e2b, healthHost, port, workflowCacheSize, maxWorkflowThreads,
-        maxConcurrentWorkflowTasks, maxConcurrentActivities, workflowPollers, activityPollers, operator, webhookUrls, webhookSecret, virtualWorkflowThreads);
+        maxConcurrentWorkflowTasks, maxConcurrentActivities, workflowPollers, activityPollers, operator, webhookUrls, webhookSecret, virtualWorkflowThreads, futexHashSlots);
   }
 
   /** The operator's defaults replaced field by field by {@code overrides} (dev mode's flags). */
@@ -123,7 +149,7 @@ public record WorkerConfig(
     OperatorConfig changed = new OperatorConfig(overrides.over(o.defaults()), o.minIdleTimeout(), o.maxIdleTimeout(),
         o.maxPausedRetention(), o.maxHold(), o.pauseWarningLead(), o.killWarningLead(), o.events(), o.pricePerHour());
     return new WorkerConfig(taskQueue, e2b, healthHost, healthPort, workflowCacheSize, maxWorkflowThreads,
-        maxConcurrentWorkflowTasks, maxConcurrentActivities, workflowPollers, activityPollers, changed, webhookUrls, webhookSecret, virtualWorkflowThreads);
+        maxConcurrentWorkflowTasks, maxConcurrentActivities, workflowPollers, activityPollers, changed, webhookUrls, webhookSecret, virtualWorkflowThreads, futexHashSlots);
   }
 
   @Override

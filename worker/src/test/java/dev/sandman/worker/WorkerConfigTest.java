@@ -34,4 +34,19 @@ class WorkerConfigTest {
           .isInstanceOf(Env.ConfigException.class).hasMessageContaining("Java 21");
     }
   }
+
+  @Test
+  void futexHashIsSizedForTheWorkflowThreads() {
+    assertThat(config().futexHashSlots()).isEqualTo(2048); // SANDMAN_MAX_WORKFLOW_THREADS defaults to 2000
+    assertThat(config("SANDMAN_MAX_WORKFLOW_THREADS", "20000").futexHashSlots()).isEqualTo(32_768);
+    assertThat(config("SANDMAN_FUTEX_HASH_SLOTS", "0").futexHashSlots()).isZero();
+    assertThat(config("SANDMAN_FUTEX_HASH_SLOTS", "65536").futexHashSlots()).isEqualTo(65_536);
+    for (String bad : new String[] {"3000", "8", "-1", "lots", "2097152"}) {
+      assertThatThrownBy(() -> config("SANDMAN_FUTEX_HASH_SLOTS", bad))
+          .isInstanceOf(Env.ConfigException.class).hasMessageContaining("power of two");
+    }
+    if (Runtime.version().feature() >= 21) { // virtual workflow threads park few carrier threads: nothing to size
+      assertThat(config("SANDMAN_VIRTUAL_WORKFLOW_THREADS", "true").futexHashSlots()).isZero();
+    }
+  }
 }
