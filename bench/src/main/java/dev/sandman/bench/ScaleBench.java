@@ -121,10 +121,13 @@ final class ScaleBench {
           List<String> warm = List.copyOf(open);
           inParallel(pool, warm.size(), i ->
               client.newWorkflowStub(SandboxWorkflow.class, Sandman.workflowId(warm.get(i))).activity(ActivitySignal.now()));
-          Thread.sleep(3000);
-          System.out.printf("  warm pass over %,d open sandboxes: %.1f s, %d worker threads%n", open.size(),
-              (System.nanoTime() - warmStart) / 1e9, ManagementFactory.getThreadMXBean().getThreadCount());
+          double drained = awaitDrained(client, open);
+          System.out.printf("  warm pass over %,d open sandboxes: %.1f s (the worker caught up %.1f s after the last signal), %d worker threads%n",
+              open.size(), (System.nanoTime() - warmStart) / 1e9, drained, ManagementFactory.getThreadMXBean().getThreadCount());
           for (int signalRate : signalRates) {
+            if (!lags.isEmpty()) {
+              System.out.printf("  the worker caught up %.1f s after the load stopped%n", awaitDrained(client, open));
+            }
             lags.add(deadlineToPause(to, from, pool, client, open, signalRate));
             System.out.printf("  deadline to pause: %s%n", lags.get(lags.size() - 1));
           }
@@ -151,6 +154,7 @@ final class ScaleBench {
     Duration idleTimeout = Duration.ofSeconds(10);
     List<String> idle = create(to, from, 300);
     Map<String, Long> startedAt = new java.util.concurrent.ConcurrentHashMap<>();
+    Map<String, Long> startCall = new java.util.concurrent.ConcurrentHashMap<>();
     AtomicBoolean flowing = new AtomicBoolean(true);
     AtomicLong sent = new AtomicLong();
     List<String> targets = List.copyOf(open);
@@ -197,6 +201,7 @@ final class ScaleBench {
         pool.submit(() -> {
           startedAt.put(id, System.currentTimeMillis());
           start(client, id, "idle", idleTimeout);
+          startCall.put(id, System.currentTimeMillis() - startedAt.get(id));
         });
       }
       long wait = 1_000_000_000L - (System.nanoTime() - tick);
@@ -210,12 +215,23 @@ final class ScaleBench {
     load.shutdown();
     load.awaitTermination(30, TimeUnit.SECONDS);
     List<Double> lag = new ArrayList<>();
+    List<String> worst = new ArrayList<>();
     pauseCalls(to, from).forEach((id, calledAt) -> {
       Long at = startedAt.get(id);
       if (at != null) {
         lag.add((calledAt - at - idleTimeout.toMillis()) / 1000.0);
+        worst.add(String.format("%6.3f s late, start call %d ms, started +%d ms: %s", (calledAt - at - idleTimeout.toMillis()) / 1000.0,
+            startCall.get(id), at - firstStart(startedAt), id));
       }
     });
+    worst.sort(java.util.Comparator.reverseOrder());
+    worst.stream().limit(8).forEach(w -> System.out.println("      " + w));
+    if (System.getenv("BENCH_DEBUG") != null && !worst.isEmpty()) { // the latest one's history, event by event
+      String id = worst.get(0).substring(worst.get(0).lastIndexOf(' ') + 1);
+      var events = client.fetchHistory(Sandman.workflowId(id)).getHistory().getEventsList();
+      long t0 = com.google.protobuf.util.Timestamps.toMillis(events.get(0).getEventTime());
+      events.forEach(e -> System.out.printf("        +%6d ms %s%n", com.google.protobuf.util.Timestamps.toMillis(e.getEventTime()) - t0, e.getEventType()));
+    }
     while (lag.size() < idle.size()) {
       lag.add(Double.POSITIVE_INFINITY); // never paused in the window: as late as can be
     }
@@ -224,6 +240,33 @@ final class ScaleBench {
     return new Lag(targets.size(), signalRate == 0 ? "one sender, as fast as it can" : String.format("%,d/s paced", signalRate),
         sent.get() / seconds, idle.size(), (int) lag.stream().filter(Double::isFinite).count(), CostBench.percentile(lag, 0.5),
         CostBench.percentile(lag, 0.99), lag.get(lag.size() - 1));
+  }
+
+  /**
+   * Waits until the worker has worked off the workflow tasks queued for it: a query waits in the same task
+   * queue as the signals before it, so the worker has caught up when queries to a sample of open sandboxes
+   * answer quickly. Returns the seconds it took.
+   */
+  private static double awaitDrained(WorkflowClient client, List<String> open) throws InterruptedException {
+    long started = System.nanoTime();
+    java.util.Random random = new java.util.Random(11);
+    while (System.nanoTime() - started < TimeUnit.MINUTES.toNanos(3)) {
+      long slowest = 0;
+      for (int i = 0; i < 20; i++) {
+        long t0 = System.nanoTime();
+        client.newWorkflowStub(SandboxWorkflow.class, Sandman.workflowId(open.get(random.nextInt(open.size())))).status();
+        slowest = Math.max(slowest, System.nanoTime() - t0);
+      }
+      if (slowest < TimeUnit.MILLISECONDS.toNanos(200)) {
+        return (System.nanoTime() - started) / 1e9;
+      }
+      Thread.sleep(1000);
+    }
+    throw new IllegalStateException("the worker did not catch up with its workflow tasks within 3 minutes");
+  }
+
+  private static long firstStart(Map<String, Long> startedAt) {
+    return startedAt.values().stream().mapToLong(Long::longValue).min().orElse(0);
   }
 
   /** Runs {@code task(0..n-1)} on the pool and waits for all of them. */

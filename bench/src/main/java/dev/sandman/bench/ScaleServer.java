@@ -27,6 +27,7 @@ public final class ScaleServer {
     System.setOut(new PrintStream(java.io.OutputStream.nullOutputStream()));
     TestServicesStarter services = new TestServicesStarter(true, 0); // time skipping locked: real time
     TestServerLockLog.bound(services);
+    TestServerFifoQueues.apply(services);
     io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder builder =
         io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder.forAddress(new java.net.InetSocketAddress("127.0.0.1", port));
     services.getServices().forEach(builder::addService);

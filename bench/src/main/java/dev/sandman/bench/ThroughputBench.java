@@ -67,6 +67,7 @@ final class ThroughputBench {
     try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance(options.build());
         E2bSimulator sim = new E2bSimulator(E2bSimulator.Options.defaults().withPauseMillisPerGiB(0)).start(0)) {
       TestServerLockLog.bound(env);
+      TestServerFifoQueues.apply(env);
       E2bClient e2b = new E2bClient(E2bConfig.of(sim.url(), "e2b_bench"));
       WorkerOptions.Builder workerOptions = WorkerOptions.newBuilder();
       if (setup.tuned()) {

@@ -30,6 +30,7 @@ final class EmbeddedTemporal implements DevTemporal {
   static EmbeddedTemporal start(String host, int port) throws IOException {
     TestServicesStarter services = new TestServicesStarter(true, 0); // time skipping locked: real time
     dev.sandman.bench.TestServerLockLog.bound(services); // or it slows down and grows with every operation
+    dev.sandman.bench.TestServerFifoQueues.apply(services); // tasks taken in arrival order, as a real server takes them
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port));
     services.getServices().forEach(builder::addService);
     HealthStatusManager health = new HealthStatusManager();
