@@ -214,24 +214,24 @@ final class ScaleBench {
     double seconds = (System.nanoTime() - loadStarted) / 1e9;
     load.shutdown();
     load.awaitTermination(30, TimeUnit.SECONDS);
-    List<Double> lag = new ArrayList<>();
-    List<String> worst = new ArrayList<>();
+    record Late(String id, long millis) {}
+    List<Late> paused = new ArrayList<>();
     pauseCalls(to, from).forEach((id, calledAt) -> {
       Long at = startedAt.get(id);
       if (at != null) {
-        lag.add((calledAt - at - idleTimeout.toMillis()) / 1000.0);
-        worst.add(String.format("%6.3f s late, start call %d ms, started +%d ms: %s", (calledAt - at - idleTimeout.toMillis()) / 1000.0,
-            startCall.get(id), at - firstStart(startedAt), id));
+        paused.add(new Late(id, calledAt - at - idleTimeout.toMillis()));
       }
     });
-    worst.sort(java.util.Comparator.reverseOrder());
-    worst.stream().limit(8).forEach(w -> System.out.println("      " + w));
-    if (System.getenv("BENCH_DEBUG") != null && !worst.isEmpty()) { // the latest one's history, event by event
-      String id = worst.get(0).substring(worst.get(0).lastIndexOf(' ') + 1);
-      var events = client.fetchHistory(Sandman.workflowId(id)).getHistory().getEventsList();
+    paused.sort(java.util.Comparator.comparingLong(Late::millis).reversed());
+    long firstStart = startedAt.values().stream().mapToLong(Long::longValue).min().orElse(0);
+    paused.stream().limit(3).forEach(late -> System.out.printf("      %.3f s late (start call %d ms, started +%d ms): %s%n",
+        late.millis() / 1000.0, startCall.get(late.id()), startedAt.get(late.id()) - firstStart, late.id()));
+    if (System.getenv("BENCH_DEBUG") != null && !paused.isEmpty()) { // the latest one's history, event by event
+      var events = client.fetchHistory(Sandman.workflowId(paused.get(0).id())).getHistory().getEventsList();
       long t0 = com.google.protobuf.util.Timestamps.toMillis(events.get(0).getEventTime());
       events.forEach(e -> System.out.printf("        +%6d ms %s%n", com.google.protobuf.util.Timestamps.toMillis(e.getEventTime()) - t0, e.getEventType()));
     }
+    List<Double> lag = new ArrayList<>(paused.stream().map(late -> late.millis() / 1000.0).toList());
     while (lag.size() < idle.size()) {
       lag.add(Double.POSITIVE_INFINITY); // never paused in the window: as late as can be
     }
@@ -263,10 +263,6 @@ final class ScaleBench {
       Thread.sleep(1000);
     }
     throw new IllegalStateException("the worker did not catch up with its workflow tasks within 3 minutes");
-  }
-
-  private static long firstStart(Map<String, Long> startedAt) {
-    return startedAt.values().stream().mapToLong(Long::longValue).min().orElse(0);
   }
 
   /** Runs {@code task(0..n-1)} on the pool and waits for all of them. */

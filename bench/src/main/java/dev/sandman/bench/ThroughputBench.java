@@ -38,6 +38,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
 /**
@@ -47,10 +48,13 @@ import java.util.function.IntConsumer;
 final class ThroughputBench {
   static final String QUEUE = "bench";
   static final int WARM_UP = 4000;
+  static final int ROUNDS = 3;
+  static final double ROUND_SECONDS = 5;
 
   record Rate(String what, int count, double seconds, double perSecond, double p50Millis, double p99Millis) {}
 
-  record Setup(String name, boolean tuned) {}
+  /** {@code futexHash}: grow this JVM's futex hash first (it stays grown, so such a setup runs last). */
+  record Setup(String name, boolean tuned, boolean futexHash) {}
 
   record Result(Setup setup, List<Rate> rates) {}
 
@@ -68,6 +72,9 @@ final class ThroughputBench {
         E2bSimulator sim = new E2bSimulator(E2bSimulator.Options.defaults().withPauseMillisPerGiB(0)).start(0)) {
       TestServerLockLog.bound(env);
       TestServerFifoQueues.apply(env);
+      if (setup.futexHash()) {
+        dev.sandman.worker.FutexHash.grow(dev.sandman.worker.FutexHash.slotsFor(Integer.getInteger("bench.threads", 16_000)));
+      }
       E2bClient e2b = new E2bClient(E2bConfig.of(sim.url(), "e2b_bench"));
       WorkerOptions.Builder workerOptions = WorkerOptions.newBuilder();
       if (setup.tuned()) {
@@ -84,20 +91,20 @@ final class ThroughputBench {
 
       // warm-up, not measured: JIT-compile the paths (a worker in production has run for hours)
       List<String> warm = Collections.synchronizedList(new ArrayList<>());
-      measure("warm-up starts", WARM_UP / 4, pool, i -> {
+      measure("warm-up starts", WARM_UP / 4, pool, threads, i -> {
         String id = sim.createSandbox("base", Duration.ofHours(2), true, Map.of());
         warm.add(id);
         WorkflowClient.start(client.newWorkflowStub(SandboxWorkflow.class, WorkflowOptions.newBuilder()
             .setWorkflowId(Sandman.workflowId(id)).setTaskQueue(QUEUE).build())::run, SandboxSpec.of(id, "warm", "w", Policy.defaults()));
       });
       Thread.sleep(1000);
-      measure("warm-up signals", WARM_UP, pool, i ->
+      measure("warm-up signals", WARM_UP, pool, threads, i ->
           client.newWorkflowStub(SandboxWorkflow.class, Sandman.workflowId(warm.get(i % warm.size()))).activity(ActivitySignal.now()));
-      measure("warm-up queries", WARM_UP, pool, i ->
+      measure("warm-up queries", WARM_UP, pool, threads, i ->
           client.newWorkflowStub(SandboxWorkflow.class, Sandman.workflowId(warm.get(i % warm.size()))).status());
 
       List<String> ids = Collections.synchronizedList(new ArrayList<>());
-      rates.add(measure("workflow starts", starts, pool, i -> {
+      rates.add(measure("workflow starts", starts, pool, threads, i -> {
         String id = sim.createSandbox("base", Duration.ofHours(2), true, Map.of());
         ids.add(id);
         SandboxWorkflow workflow = client.newWorkflowStub(SandboxWorkflow.class,
@@ -105,16 +112,16 @@ final class ThroughputBench {
         WorkflowClient.start(workflow::run, SandboxSpec.of(id, "bench", "u" + (i % 100), Policy.defaults()));
       }));
       Thread.sleep(2000); // let first workflow tasks settle
-      rates.add(measure("activity signals", signals, pool, i ->
+      rates.add(measure("activity signals", signals, pool, threads, i ->
           client.newWorkflowStub(SandboxWorkflow.class, Sandman.workflowId(ids.get(i % ids.size()))).activity(ActivitySignal.now())));
-      rates.add(measure("status queries", queries, pool, i ->
+      rates.add(measure("status queries", queries, pool, threads, i ->
           client.newWorkflowStub(SandboxWorkflow.class, Sandman.workflowId(ids.get(i % ids.size()))).status()));
 
       SandmanClient sandman = new SandmanClient(client, e2b, SandmanClient.Options.defaults().withTaskQueue(QUEUE));
       HttpApi api = HttpApi.start(sandman, new HttpApi.Config("127.0.0.1", 0, "bench-admin-token-0123456789", null, 65536),
           new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-      rates.add(measure("HTTP GET status", httpRequests, pool, i -> {
+      rates.add(measure("HTTP GET status", httpRequests, pool, threads, i -> {
         try {
           HttpResponse<String> response = http.send(HttpRequest.newBuilder(
               URI.create("http://127.0.0.1:" + api.port() + "/v1/sandboxes/" + ids.get(i % ids.size())))
@@ -156,25 +163,52 @@ final class ThroughputBench {
     }
   }
 
-  private static Rate measure(String what, int count, ExecutorService pool, IntConsumer call) throws Exception {
-    long[] latencies = new long[count];
-    List<Future<?>> futures = new ArrayList<>(count);
-    long started = System.nanoTime();
-    for (int i = 0; i < count; i++) {
-      int index = i;
-      futures.add(pool.submit(() -> {
-        long t0 = System.nanoTime();
-        call.accept(index);
-        latencies[index] = System.nanoTime() - t0;
-      }));
+  /**
+   * Runs {@code call(0..)} from every thread of the pool, closed loop, in {@link #ROUNDS} rounds of up to
+   * {@code perRound} calls or {@link #ROUND_SECONDS} seconds each; the rate is the median round's (one
+   * round can be cut by a collection or a compilation), the latencies are over all rounds.
+   */
+  private static Rate measure(String what, int perRound, ExecutorService pool, int threads, IntConsumer call) throws Exception {
+    List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
+    double[] rates = new double[ROUNDS];
+    AtomicInteger next = new AtomicInteger();
+    int total = 0;
+    double seconds = 0;
+    for (int round = 0; round < ROUNDS; round++) {
+      int first = next.get();
+      long deadline = System.nanoTime() + (long) (ROUND_SECONDS * 1e9);
+      long started = System.nanoTime();
+      List<Future<?>> loops = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        loops.add(pool.submit(() -> {
+          long[] mine = new long[perRound];
+          int n = 0;
+          for (int i = next.getAndIncrement(); i < first + perRound && System.nanoTime() < deadline; i = next.getAndIncrement()) {
+            long t0 = System.nanoTime();
+            call.accept(i);
+            mine[n++] = System.nanoTime() - t0;
+          }
+          for (int k = 0; k < n; k++) {
+            latencies.add(mine[k]);
+          }
+          return null;
+        }));
+      }
+      for (Future<?> loop : loops) {
+        loop.get();
+      }
+      double roundSeconds = (System.nanoTime() - started) / 1e9;
+      int done = Math.min(next.get(), first + perRound) - first;
+      next.set(first + done);
+      rates[round] = done / roundSeconds;
+      total += done;
+      seconds += roundSeconds;
     }
-    for (Future<?> future : futures) {
-      future.get();
-    }
-    double seconds = (System.nanoTime() - started) / 1e9;
-    long[] sorted = latencies.clone();
-    java.util.Arrays.sort(sorted);
-    return new Rate(what, count, seconds, count / seconds, sorted[count / 2] / 1e6, sorted[(int) Math.ceil(count * 0.99) - 1] / 1e6);
+    double[] sortedRates = rates.clone();
+    java.util.Arrays.sort(sortedRates);
+    long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+    return new Rate(what, total, seconds, sortedRates[ROUNDS / 2], sorted[sorted.length / 2] / 1e6,
+        sorted[(int) Math.ceil(sorted.length * 0.99) - 1] / 1e6);
   }
 
   private ThroughputBench() {}
