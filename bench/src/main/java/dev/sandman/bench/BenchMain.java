@@ -275,7 +275,7 @@ public final class BenchMain {
   private static void scale(Path out, String command, String machine, ObjectNode summary, String[] args) throws Exception {
     int max = intArg(args, "--open", 100_000);
     java.util.TreeSet<Integer> targets = new java.util.TreeSet<>(List.of(Math.min(1_000, max), Math.min(10_000, max), Math.min(50_000, max), max));
-    int cache = intArg(args, "--cache", 10_000);
+    int cache = intArg(args, "--cache", 12_000);
     Map<String, String> workerEnv = Map.of(
         "SANDMAN_WORKFLOW_CACHE_SIZE", Integer.toString(cache),
         "SANDMAN_MAX_WORKFLOW_THREADS", Integer.toString(intArg(args, "--threads", 2 * cache)),
@@ -306,23 +306,28 @@ public final class BenchMain {
         .append("from 8 threads: 300 sandboxes with a 10 s idle timeout, started 20 a second after 20 s of load (deadlines\n")
         .append("spread as real ones are). The lag is counted from the moment before each start call (an upper bound: the\n")
         .append("workflow's clock starts a little later); a sandbox not paused within 10 s of its deadline counts as infinitely late.\n\n")
-        .append("| open | signal load | signals/s achieved | paused / idle | p50 (s) | p99 (s) | max (s) |\n|---|---|---|---|---|---|---|\n");
+        .append("| open | signal load | signals/s achieved | paused / idle | p50 (s) | p99 (s) | max (s) | cache misses (replays) |\n")
+        .append("|---|---|---|---|---|---|---|---|\n");
     for (ScaleBench.Lag lag : result.lags()) {
-      md.append(String.format("| %,d | %s | %.0f | %d / %d | %s | %s | %s |%n", lag.open(), lag.load(), lag.signalsPerSecond(),
-          lag.paused(), lag.idle(), seconds(lag.p50()), seconds(lag.p99()), seconds(lag.max())));
+      md.append(String.format("| %,d | %s | %.0f | %d / %d | %s | %s | %s | %,d |%n", lag.open(), lag.load(), lag.signalsPerSecond(),
+          lag.paused(), lag.idle(), seconds(lag.p50()), seconds(lag.p99()), seconds(lag.max()), lag.cacheMisses()));
     }
     md.append("\nBefore the deadline runs, every open sandbox gets one signal (not measured), as on a worker that has been up\n")
         .append("a while, and the benchmark waits until the worker has caught up with it. The test server's task queues are\n")
         .append("first in, first out here, as a real server's are (its own let the newest task jump ahead: `TestServerFifoQueues`).\n\n")
         .append("What bounds these figures: open workflows cost the worker only while cached (the heap stops growing at\n")
-        .append("`SANDMAN_WORKFLOW_CACHE_SIZE`; the server holds the rest). On Java 17 the SDK parks one platform thread per\n")
-        .append("cached workflow (the threads column), and each signal, timer and query wakes one. On Linux 6.16+ a process\n")
-        .append("gets a futex hash of 16 buckets on 2 cores, and every wake-up walked the ~600 parked threads of its bucket:\n")
-        .append("before the worker sized it (`SANDMAN_FUTEX_HASH_SLOTS`), 1,000 signals/s paced reached 118/s and most idle\n")
-        .append("sandboxes were not paused within 10 s of their deadline. Now the limit is the machine: on Java 17 at 1,000 signals/s the\n")
-        .append("worker uses ~1.3 cores and the server JVM ~0.7, its edge; when a burst or a collection queues workflow tasks, a\n")
-        .append("deadline waits its turn behind the signals ahead of it (in two other Java 17 runs at 1,000/s, p99 was 2.3 s and 10.7 s).\n")
-        .append("At 500/s (13 times the cost trace's average rate scaled to 10,000 sandboxes) the queue stays short.\n");
+        .append("`SANDMAN_WORKFLOW_CACHE_SIZE`; the server holds the rest), and a signal to a workflow outside the cache replays\n")
+        .append("its whole history (the cache misses column). The cache must hold the sandboxes whose users are active: with\n")
+        .append("the cache at exactly 10,000, signals spread over all 10,000 open sandboxes missed 46% of the time (12,782\n")
+        .append("replays in the 500/s window), the worker ran at its limit, and over four runs p99 ranged from 0.26 to 1.9 s at\n")
+        .append("500/s and from 0.28 to 10.7 s at 1,000/s; hence 12,000 here. On Java 17\n")
+        .append("the SDK parks one platform thread per cached workflow (the threads column), and each signal, timer and query\n")
+        .append("wakes one. On Linux 6.16+ a process gets a futex hash of 16 buckets on 2 cores, and every wake-up walked the\n")
+        .append("~600 parked threads of its bucket: before the worker sized it (`SANDMAN_FUTEX_HASH_SLOTS`), 1,000 signals/s\n")
+        .append("paced reached ~120/s and most idle sandboxes were not paused within 10 s of their deadline. Now the limit is\n")
+        .append("the machine: on Java 17 at 1,000 signals/s the worker uses ~1.3 cores and the server JVM ~0.7, its edge (p99\n")
+        .append("0.133 s in the run before this one); at 500/s (13 times the cost trace's average rate scaled to 10,000\n")
+        .append("sandboxes) the task queue stays short.\n");
     if (!result.lags().isEmpty()) {
       ScaleBench.Lag first = result.lags().get(0);
       summary.put("deadline_to_pause_p99_seconds_under_load", Double.isFinite(first.p99()) ? first.p99() : -1);

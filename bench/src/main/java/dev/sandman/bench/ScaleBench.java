@@ -55,7 +55,7 @@ final class ScaleBench {
   record Held(int open, long workerHeapMb, long workerRssMb, int workerThreads, long serverHeapMb, double startsPerSecond,
       int sampled, int sampledRunning) {}
 
-  record Lag(int open, String load, double signalsPerSecond, int idle, int paused, double p50, double p99, double max) {}
+  record Lag(int open, String load, double signalsPerSecond, int idle, int paused, double p50, double p99, double max, long cacheMisses) {}
 
   record Result(Map<String, String> workerEnv, List<Held> held, List<Lag> lags) {}
 
@@ -128,7 +128,10 @@ final class ScaleBench {
             if (!lags.isEmpty()) {
               System.out.printf("  the worker caught up %.1f s after the load stopped%n", awaitDrained(client, open));
             }
-            lags.add(deadlineToPause(to, from, pool, client, open, signalRate));
+            long missesBefore = cacheMisses(worker);
+            Lag lag = deadlineToPause(to, from, pool, client, open, signalRate);
+            lags.add(new Lag(lag.open(), lag.load(), lag.signalsPerSecond(), lag.idle(), lag.paused(), lag.p50(), lag.p99(), lag.max(),
+                cacheMisses(worker) - missesBefore));
             System.out.printf("  deadline to pause: %s%n", lags.get(lags.size() - 1));
           }
         }
@@ -239,7 +242,19 @@ final class ScaleBench {
     open.addAll(idle);
     return new Lag(targets.size(), signalRate == 0 ? "one sender, as fast as it can" : String.format("%,d/s paced", signalRate),
         sent.get() / seconds, idle.size(), (int) lag.stream().filter(Double::isFinite).count(), CostBench.percentile(lag, 0.5),
-        CostBench.percentile(lag, 0.99), lag.get(lag.size() - 1));
+        CostBench.percentile(lag, 0.99), lag.get(lag.size() - 1), 0);
+  }
+
+  /**
+   * Workflow tasks the worker found no cached workflow for (each one a replay of the whole history): read
+   * from the SDK's sticky cache, which it does not expose.
+   */
+  private static long cacheMisses(SandmanWorker worker) throws ReflectiveOperationException {
+    java.lang.reflect.Field factory = SandmanWorker.class.getDeclaredField("factory");
+    factory.setAccessible(true);
+    java.lang.reflect.Method cache = io.temporal.worker.WorkerFactory.class.getDeclaredMethod("getCache");
+    cache.setAccessible(true);
+    return ((io.temporal.internal.worker.WorkflowExecutorCache) cache.invoke(factory.get(worker))).getCacheMisses();
   }
 
   /**
