@@ -30,7 +30,7 @@ public final class TestServerFifoQueues {
   /** Applies to a test environment built by {@link TestWorkflowEnvironment#newInstance}. */
   public static void apply(TestWorkflowEnvironment env) {
     try {
-      apply((TestServicesStarter) field(field(env, "inProcessServer"), "testServicesStarter"));
+      apply(TestServerInternals.services(env));
     } catch (ReflectiveOperationException | RuntimeException e) {
       throw new IllegalStateException("cannot reach the test server's task queues (Temporal SDK version changed?)", e);
     }
@@ -39,9 +39,9 @@ public final class TestServerFifoQueues {
   /** Applies to a test server's services: to the task queues that exist and to every one created later. */
   public static void apply(TestServicesStarter services) {
     try {
-      Object store = field(services, "workflowStore");
+      Object store = TestServerInternals.field(services, "workflowStore");
       for (String name : QUEUE_MAPS) {
-        Field f = declared(store.getClass(), name);
+        Field f = TestServerInternals.declared(store.getClass(), name);
         @SuppressWarnings("unchecked")
         Map<Object, Object> queues = (Map<Object, Object>) f.get(store);
         Fifo fifo = new Fifo();
@@ -54,11 +54,6 @@ public final class TestServerFifoQueues {
     }
   }
 
-  /** Whether a task queue of the test server orders its backlog by arrival (for tests). */
-  static boolean isFifo(Object taskQueue) throws ReflectiveOperationException {
-    return declared(taskQueue.getClass(), "backlog").get(taskQueue) instanceof ArrivalOrder;
-  }
-
   /** The test server's map from task queue id to task queue, mending each queue put into it. */
   static final class Fifo extends HashMap<Object, Object> {
     @Override
@@ -69,7 +64,7 @@ public final class TestServerFifoQueues {
 
     void mend(Object queue) {
       try {
-        Field backlog = declared(queue.getClass(), "backlog");
+        Field backlog = TestServerInternals.declared(queue.getClass(), "backlog");
         Object old = backlog.get(queue);
         if (!(old instanceof ArrivalOrder)) {
           @SuppressWarnings("unchecked")
@@ -148,22 +143,5 @@ public final class TestServerFifoQueues {
     public java.util.Iterator<Object> iterator() {
       return heap.stream().sorted(heap.comparator()).map(Arrival::task).iterator();
     }
-  }
-
-  private static Field declared(Class<?> type, String name) throws NoSuchFieldException {
-    for (Class<?> c = type; c != null; c = c.getSuperclass()) {
-      try {
-        Field f = c.getDeclaredField(name);
-        f.setAccessible(true);
-        return f;
-      } catch (NoSuchFieldException next) {
-        // look in the superclass
-      }
-    }
-    throw new NoSuchFieldException(type.getName() + "." + name);
-  }
-
-  private static Object field(Object owner, String name) throws ReflectiveOperationException {
-    return declared(owner.getClass(), name).get(owner);
   }
 }

@@ -29,46 +29,29 @@ public final class TestServerLockLog {
   /** Bounds the lock log of a test environment built by {@link TestWorkflowEnvironment#newInstance}. */
   public static void bound(TestWorkflowEnvironment env) {
     try {
-      bound(servicesOf(env));
+      bound(TestServerInternals.services(env));
     } catch (ReflectiveOperationException | RuntimeException e) {
       throw new IllegalStateException("cannot reach the test server's lock log (Temporal SDK version changed?)", e);
     }
   }
 
-  private static TestServicesStarter servicesOf(TestWorkflowEnvironment env) throws ReflectiveOperationException {
-    return (TestServicesStarter) field(field(env, "inProcessServer"), "testServicesStarter");
-  }
-
   /** How many entries the lock log of a test environment holds now (for tests). */
   static int size(TestWorkflowEnvironment env) throws ReflectiveOperationException {
-    return ((Collection<?>) field(field(servicesOf(env), "selfAdvancingTimer"), "lockEvents")).size();
+    Object timer = TestServerInternals.field(TestServerInternals.services(env), "selfAdvancingTimer");
+    return ((Collection<?>) TestServerInternals.field(timer, "lockEvents")).size();
   }
 
   /** Bounds the lock log of a test server's services. Call before any work starts. */
   public static void bound(TestServicesStarter services) {
     try {
-      Object timer = field(services, "selfAdvancingTimer");
-      Field log = timer.getClass().getDeclaredField("lockEvents");
-      log.setAccessible(true);
+      Object timer = TestServerInternals.field(services, "selfAdvancingTimer");
+      Field log = TestServerInternals.declared(timer.getClass(), "lockEvents");
       @SuppressWarnings("unchecked")
       Collection<Object> old = (Collection<Object>) log.get(timer);
       log.set(timer, new Bounded(old));
     } catch (ReflectiveOperationException | RuntimeException e) {
       throw new IllegalStateException("cannot reach the test server's lock log (Temporal SDK version changed?)", e);
     }
-  }
-
-  private static Object field(Object owner, String name) throws ReflectiveOperationException {
-    for (Class<?> c = owner.getClass(); c != null; c = c.getSuperclass()) {
-      try {
-        Field f = c.getDeclaredField(name);
-        f.setAccessible(true);
-        return f.get(owner);
-      } catch (NoSuchFieldException next) {
-        // look in the superclass
-      }
-    }
-    throw new NoSuchFieldException(owner.getClass().getName() + "." + name);
   }
 
   /** The newest entries only; removing an entry already dropped counts as removed. */
