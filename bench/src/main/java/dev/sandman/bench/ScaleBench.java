@@ -115,8 +115,8 @@ final class ScaleBench {
         System.out.printf("  %,d open: worker heap %d MiB, %s%n", open.size(), held.get(held.size() - 1).workerHeapMb(), held.get(held.size() - 1));
         if (target == lagAt) {
           // a worker that has been up a while has seen activity on its open sandboxes: one signal to each, not
-          // measured, so each workflow is in the worker's cache with its thread (creating 10,000 threads costs
-          // this machine tens of seconds of kernel time; see the notes in scale.md)
+          // measured, so each workflow is in the worker's cache (those not yet there replay their history: tens
+          // of seconds for thousands of them on this machine)
           long warmStart = System.nanoTime();
           List<String> warm = List.copyOf(open);
           inParallel(pool, warm.size(), i ->
@@ -128,10 +128,7 @@ final class ScaleBench {
             if (!lags.isEmpty()) {
               System.out.printf("  the worker caught up %.1f s after the load stopped%n", awaitDrained(client, open));
             }
-            long missesBefore = cacheMisses(worker);
-            Lag lag = deadlineToPause(to, from, pool, client, open, signalRate);
-            lags.add(new Lag(lag.open(), lag.load(), lag.signalsPerSecond(), lag.idle(), lag.paused(), lag.p50(), lag.p99(), lag.max(),
-                cacheMisses(worker) - missesBefore));
+            lags.add(deadlineToPause(to, from, pool, client, worker, open, signalRate));
             System.out.printf("  deadline to pause: %s%n", lags.get(lags.size() - 1));
           }
         }
@@ -153,7 +150,8 @@ final class ScaleBench {
    * moment before its start call, so an upper bound) to the E2B pause call.
    */
   private static Lag deadlineToPause(PrintWriter to, BufferedReader from, ExecutorService pool, WorkflowClient client,
-      List<String> open, int signalRate) throws Exception {
+      SandmanWorker worker, List<String> open, int signalRate) throws Exception {
+    long missesBefore = cacheMisses(worker);
     Duration idleTimeout = Duration.ofSeconds(10);
     List<String> idle = create(to, from, 300);
     Map<String, Long> startedAt = new java.util.concurrent.ConcurrentHashMap<>();
@@ -242,7 +240,7 @@ final class ScaleBench {
     open.addAll(idle);
     return new Lag(targets.size(), signalRate == 0 ? "one sender, as fast as it can" : String.format("%,d/s paced", signalRate),
         sent.get() / seconds, idle.size(), (int) lag.stream().filter(Double::isFinite).count(), CostBench.percentile(lag, 0.5),
-        CostBench.percentile(lag, 0.99), lag.get(lag.size() - 1), 0);
+        CostBench.percentile(lag, 0.99), lag.get(lag.size() - 1), cacheMisses(worker) - missesBefore);
   }
 
   /**

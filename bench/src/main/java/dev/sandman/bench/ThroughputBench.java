@@ -62,9 +62,10 @@ final class ThroughputBench {
     TestEnvironmentOptions.Builder options = TestEnvironmentOptions.newBuilder()
         .setUseTimeskipping(false)
         .setWorkflowClientOptions(WorkflowClientOptions.newBuilder().setDataConverter(SandmanJson.dataConverter()).build());
+    int workflowThreads = Integer.getInteger("bench.threads", 16_000);
     if (setup.tuned()) {
       options.setWorkerFactoryOptions(WorkerFactoryOptions.newBuilder()
-          .setWorkflowCacheSize(Integer.getInteger("bench.cache", 20_000)).setMaxWorkflowThreadCount(Integer.getInteger("bench.threads", 16_000)).build());
+          .setWorkflowCacheSize(Integer.getInteger("bench.cache", 20_000)).setMaxWorkflowThreadCount(workflowThreads).build());
     }
     Sandman.SEARCH_ATTRIBUTES.forEach(k -> options.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
     List<Rate> rates = new ArrayList<>();
@@ -73,7 +74,7 @@ final class ThroughputBench {
       TestServerLockLog.bound(env);
       TestServerFifoQueues.apply(env);
       if (setup.futexHash()) {
-        dev.sandman.worker.FutexHash.grow(dev.sandman.worker.FutexHash.slotsFor(Integer.getInteger("bench.threads", 16_000)));
+        dev.sandman.worker.FutexHash.grow(dev.sandman.worker.FutexHash.slotsFor(workflowThreads));
       }
       E2bClient e2b = new E2bClient(E2bConfig.of(sim.url(), "e2b_bench"));
       WorkerOptions.Builder workerOptions = WorkerOptions.newBuilder();
