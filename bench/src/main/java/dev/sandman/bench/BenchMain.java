@@ -40,9 +40,27 @@ import java.util.Map;
  * bench/results/.
  */
 public final class BenchMain {
+  /** What {@code ./sandman bench --help} prints (and the CLI's description of the command). */
+  public static final String USAGE = "Run the benchmarks: cost | history | throughput | scale | all (the default) [--out DIR]; "
+      + "cost: [--sandboxes N] [--seed S] [--shard N] [--parallel N] [--from N]; throughput: [--starts N] [--signals N] "
+      + "[--queries N] [--http N] [--touches N]; scale: [--open N] [--cache N] [--threads N] [--signal-rates R1,R2]; "
+      + "results in bench/results/.";
+  private static final java.util.Set<String> BENCHMARKS = java.util.Set.of("cost", "history", "throughput", "scale", "all");
+  private static final java.util.Set<String> NUMBER_FLAGS = java.util.Set.of("--sandboxes", "--seed", "--shard", "--parallel",
+      "--from", "--starts", "--signals", "--queries", "--http", "--touches", "--open", "--cache", "--threads");
+
   private BenchMain() {}
 
   public static int run(String... args) throws Exception {
+    if (java.util.Arrays.asList(args).contains("--help") || java.util.Arrays.asList(args).contains("-h")) {
+      System.out.println(USAGE);
+      return 0;
+    }
+    String refused = refusal(args);
+    if (refused != null) { // before anything runs or is written: a run takes minutes and rewrites bench/results
+      System.err.println("sandman bench: " + refused + "\n" + USAGE);
+      return 2;
+    }
     // a line per transition of thousands of sandboxes would cost more than the replay; warnings still show
     if (System.getenv("BENCH_DEBUG") == null) {
       ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("dev.sandman")).setLevel(ch.qos.logback.classic.Level.WARN);
@@ -359,6 +377,33 @@ public final class BenchMain {
       // start afresh
     }
     return SandmanJson.mapper().createObjectNode();
+  }
+
+  /** Why these arguments cannot run, or null when they can. */
+  static String refusal(String[] args) {
+    int i = 0;
+    if (args.length > 0 && !args[0].startsWith("-")) {
+      if (!BENCHMARKS.contains(args[0])) {
+        return "no benchmark '" + args[0] + "'";
+      }
+      i = 1;
+    }
+    for (; i < args.length; i += 2) {
+      String flag = args[i];
+      if (!NUMBER_FLAGS.contains(flag) && !flag.equals("--out") && !flag.equals("--signal-rates")) {
+        return "unknown argument '" + flag + "'";
+      }
+      if (i + 1 >= args.length) {
+        return flag + " needs a value";
+      }
+      String value = args[i + 1];
+      String pattern = NUMBER_FLAGS.contains(flag) ? "\\d{1,9}" : flag.equals("--signal-rates") ? "\\d{1,6}(,\\d{1,6})*" : ".+";
+      if (!value.matches(pattern)) {
+        return flag + " must be " + (flag.equals("--signal-rates") ? "signals per second, comma-separated" : flag.equals("--out")
+            ? "a directory" : "a whole number") + ", got '" + value + "'";
+      }
+    }
+    return null;
   }
 
   private static int intArg(String[] args, String name, int fallback) {

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
-@Command(name = "bench", description = "Run the benchmarks: cost | history | throughput | all [--sandboxes N] [--seed S] [--shard N] [--parallel N] [--out DIR]; results in bench/results/.")
+@Command(name = "bench", description = BenchMain.USAGE)
 final class BenchCommand implements Callable<Integer> {
   @picocli.CommandLine.Unmatched List<String> args;
 
