@@ -139,7 +139,7 @@ class E2bFaultsTest {
     // later E2B pauses it again on its own; the workflow, kept active, notices at its next call
     workflow.resume(ChangeRequest.none());
     t.sim.autoPauseNow(id);
-    for (int i = 0; i < 10 && t.status(id).state() == SandboxState.RUNNING; i++) {
+    for (int i = 0; i < 20 && t.status(id).state() == SandboxState.RUNNING; i++) { // the backstop call comes within the hour
       t.sleep(Duration.ofMinutes(5));
       workflow.activity(ActivitySignal.now());
     }

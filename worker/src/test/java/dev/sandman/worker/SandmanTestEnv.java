@@ -187,6 +187,17 @@ public final class SandmanTestEnv implements AutoCloseable {
     return workflow(sandboxId).status();
   }
 
+  /** The status the workflow published in its memo (what status reads see), read as they read it. */
+  public SandboxStatus memoStatus(String sandboxId) {
+    var response = env.getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(
+        io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest.newBuilder()
+            .setNamespace(client.getOptions().getNamespace())
+            .setExecution(io.temporal.api.common.v1.WorkflowExecution.newBuilder().setWorkflowId(Sandman.workflowId(sandboxId)))
+            .build());
+    return dev.sandman.workflows.StatusMemo.read(response.getWorkflowExecutionInfo().getMemo())
+        .orElseThrow(() -> new AssertionError("no status in the memo of " + sandboxId));
+  }
+
   public SandboxStatus result(String sandboxId) {
     return client.newUntypedWorkflowStub(Sandman.workflowId(sandboxId)).getResult(SandboxStatus.class);
   }

@@ -244,7 +244,24 @@ public final class Lifecycle {
         usage(now),
         sandboxPolicy,
         projectPolicy,
-        outbox.size());
+        outbox.size(),
+        activityDueBy());
+  }
+
+  /**
+   * While RUNNING: when newer activity must reach the workflow so the sandbox neither pauses nor
+   * warns (the idle deadline of the last activity, less the warning lead when warnings are sent).
+   */
+  public Instant activityDueBy() {
+    if (state != SandboxState.RUNNING) {
+      return null;
+    }
+    Instant due = lastActivityAt.plus(policy.idleTimeout());
+    if (operator != null && operator.events() && operator.pauseWarningLead() != null
+        && operator.pauseWarningLead().compareTo(policy.idleTimeout()) < 0) {
+      due = due.minus(operator.pauseWarningLead());
+    }
+    return due;
   }
 
   static Instant earliest(Instant a, Instant b) {

@@ -10,7 +10,9 @@ import java.util.Map;
  * (when the sandbox pauses if no activity arrives, holds included), {@code pauseWarningAt} when the
  * warning before it is due; {@code killDeadline} whenever a retention or lifetime kill is scheduled,
  * with {@code killCause} saying which. {@code policy} is the effective policy; the sandbox's and the
- * project's own layers are shown beside it.
+ * project's own layers are shown beside it. {@code activityDueBy} (while RUNNING) is when newer
+ * activity must have reached the workflow to keep the sandbox from warning or pausing: a client that
+ * batches touches sends the newest one before then.
  */
 public record SandboxStatus(
     @JsonProperty("sandboxId") String sandboxId,
@@ -36,4 +38,9 @@ public record SandboxStatus(
     @JsonProperty("usage") Usage usage,
     @JsonProperty("sandboxPolicy") Policy sandboxPolicy,
     @JsonProperty("projectPolicy") Policy projectPolicy,
-    @JsonProperty("eventsPending") int eventsPending) {}
+    @JsonProperty("eventsPending") int eventsPending,
+    @JsonProperty("activityDueBy") Instant activityDueBy) {
+
+  /** The memo key under which the workflow publishes its status, so reads cost no query. */
+  public static final String MEMO_KEY = "status";
+}

@@ -8,6 +8,7 @@ import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.TimeoutFailure;
 import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.ContinueAsNewOptions;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInit;
@@ -42,6 +43,8 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
   static final Duration BACKSTOP_GRACE = Duration.ofMinutes(2);
   /** Each backstop refresh buys this much beyond the need, so calls are rare. */
   static final Duration BACKSTOP_EXTENSION = Duration.ofMinutes(30);
+  /** With version "economy": an hour at a time, refreshed at a wake-up the idle timer makes anyway. */
+  static final Duration ECONOMY_BACKSTOP_EXTENSION = Duration.ofMinutes(60);
 
   private static final List<String> DO_NOT_RETRY =
       List.of(FailureType.SANDBOX_GONE.name(), FailureType.E2B_REJECTED.name());
@@ -116,6 +119,14 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
   private boolean layered;
   /** Runs of this version keep pending timers for reuse instead of cancelling them. */
   private boolean keepTimers;
+  /**
+   * Runs of this version publish their status in the memo (reads cost no query), wake on activity
+   * to do so, refresh the backstop without a timer of its own and upsert the state search attribute
+   * only for the states a sandbox rests in.
+   */
+  private boolean economy;
+  /** The status last written to the memo, without its usage (which moves with the clock). */
+  private SandboxStatus published;
   /** Timers started by this run that have not fired yet, with the time each fires at. */
   private final List<PendingTimer> timers = new ArrayList<>();
 
@@ -134,12 +145,17 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
     boolean fresh = lc.transitions.isEmpty();
     if (fresh) {
       lc.record(new Transition(null, SandboxState.RUNNING, lc.trackedAt, Cause.TRACK));
-      Workflow.upsertTypedSearchAttributes(
-          Sandman.SA_STATE.valueSet(lc.state.name()),
-          Sandman.SA_PROJECT_ID.valueSet(nullToEmpty(lc.projectId)),
-          Sandman.SA_USER_ID.valueSet(nullToEmpty(lc.userId)),
-          Sandman.SA_TEMPLATE.valueSet(nullToEmpty(lc.template)));
+      economy = Workflow.getVersion("economy", Workflow.DEFAULT_VERSION, 1) >= 1;
+      if (!economy || !startedWithSearchAttributes()) { // set at start they cost nothing; an upsert is billed
+        Workflow.upsertTypedSearchAttributes(
+            Sandman.SA_STATE.valueSet(lc.state.name()),
+            Sandman.SA_PROJECT_ID.valueSet(nullToEmpty(lc.projectId)),
+            Sandman.SA_USER_ID.valueSet(nullToEmpty(lc.userId)),
+            Sandman.SA_TEMPLATE.valueSet(nullToEmpty(lc.template)));
+      }
       log.info("sandbox {} tracked (project {}, user {})", lc.sandboxId, lc.projectId, lc.userId);
+    } else {
+      economy = Workflow.getVersion("economy", Workflow.DEFAULT_VERSION, 1) >= 1;
     }
     // version gate: runs recorded before policy layers and events replay without these commands
     layered = Workflow.getVersion("operator-config", Workflow.DEFAULT_VERSION, 1) >= 1;
@@ -166,6 +182,10 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
         if (commands.isEmpty()) {
           lc.runs++;
           log.info("sandbox {} continues as new (run {})", lc.sandboxId, lc.runs);
+          if (economy) { // the next run starts with the status readers need, not an empty memo
+            Workflow.continueAsNew(ContinueAsNewOptions.newBuilder()
+                .setMemo(Map.of(SandboxStatus.MEMO_KEY, lc.toStatus(now()))).build(), spec.carrying(lc));
+          }
           Workflow.continueAsNew(spec.carrying(lc));
         }
       } else if (lc.state == SandboxState.RUNNING) {
@@ -186,7 +206,33 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
       }
     }
     Workflow.await(Workflow::isEveryHandlerFinished);
+    publishStatus();
     return lc.toStatus(now());
+  }
+
+  private boolean startedWithSearchAttributes() {
+    io.temporal.common.SearchAttributes given = Workflow.getTypedSearchAttributes();
+    return Sandman.SEARCH_ATTRIBUTES.stream().allMatch(given::containsKey);
+  }
+
+  /** Writes the status to the memo when it changed: status reads then need no query (no billed Action). */
+  private void publishStatus() {
+    if (!economy) {
+      return;
+    }
+    SandboxStatus status = lc.toStatus(now());
+    SandboxStatus comparable = withoutUsage(status);
+    if (!comparable.equals(published)) {
+      Workflow.upsertMemo(Map.of(SandboxStatus.MEMO_KEY, status));
+      published = comparable;
+    }
+  }
+
+  private static SandboxStatus withoutUsage(SandboxStatus s) {
+    return new SandboxStatus(s.sandboxId(), s.projectId(), s.userId(), s.template(), s.metadata(), s.state(),
+        s.stateSince(), s.trackedAt(), s.lastActivityAt(), s.pauseDeadline(), s.killDeadline(), s.killCause(),
+        s.e2bEndAt(), s.policy(), s.counters(), s.transitions(), s.lastError(), s.pauseWarningAt(), s.killWarningAt(),
+        s.holds(), null, s.sandboxPolicy(), s.projectPolicy(), s.eventsPending(), s.activityDueBy());
   }
 
   // ---- project membership -----------------------------------------------------------------
@@ -286,6 +332,7 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
     Instant lifetime = later(lc.lifetimeDeadline(), lc.e2bRetryAt);
     Instant idleAt = later(lc.pauseDeadline(), lc.e2bRetryAt);
     Instant backstopAt = later(backstopRefreshAt(), lc.e2bRetryAt);
+    Instant backstopEarliest = economy ? later(backstopRefreshAt().minus(backstopWindow()), lc.e2bRetryAt) : backstopAt;
     Instant warnAt = pendingWarning(lc.pauseWarningAt(), lc.pauseDeadline(), lc.warnedPauseDeadline);
     if (warnAt != null && !now.isBefore(warnAt) && now.isBefore(lc.pauseDeadline())) {
       lc.warnedPauseDeadline = lc.pauseDeadline();
@@ -297,7 +344,7 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
     } else if (!now.isBefore(idleAt)) {
       // race-free: lastActivityAt already holds every signal delivered before this decision
       pause(Cause.IDLE);
-    } else if (!now.isBefore(backstopAt)) {
+    } else if (!now.isBefore(backstopEarliest)) {
       extendBackstop();
     } else {
       sleepUntil(Lifecycle.earliest(Lifecycle.earliest(Lifecycle.earliest(idleAt, backstopAt), lifetime), warnAt));
@@ -332,6 +379,7 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
 
   /** Sleeps until {@code until} (or the next outbox retry), or until something wakes the loop. */
   private void sleepUntil(Instant until) {
+    publishStatus();
     int seen = wakeups;
     int seenOutbox = outboxChanges;
     until = Lifecycle.earliest(until, nextDeliveryAt());
@@ -440,8 +488,19 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
     return lc.e2bEndAt.minus(BACKSTOP_GRACE).minus(lc.policy.idleTimeout());
   }
 
+  /**
+   * Economy: the backstop is refreshed at any wake-up this close to its need. The idle timer wakes the
+   * loop at least once per idle timeout while the user is active, so the refresh rarely needs a timer of
+   * its own; at most half an extension, so a refresh always moves the next one into the future.
+   */
+  private Duration backstopWindow() {
+    Duration half = ECONOMY_BACKSTOP_EXTENSION.dividedBy(2);
+    return lc.policy.idleTimeout().compareTo(half) < 0 ? lc.policy.idleTimeout() : half;
+  }
+
   private long backstopSeconds() {
-    return lc.policy.idleTimeout().plus(BACKSTOP_GRACE).plus(BACKSTOP_EXTENSION).toSeconds();
+    Duration extension = economy ? ECONOMY_BACKSTOP_EXTENSION : BACKSTOP_EXTENSION;
+    return lc.policy.idleTimeout().plus(BACKSTOP_GRACE).plus(extension).toSeconds();
   }
 
   private void markPaused(Cause cause) {
@@ -474,7 +533,10 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
     Workflow.getMetricsScope().counter("sandman_sandbox_running_seconds").inc((lc.runningMillis - runningBefore) / 1000);
     Workflow.getMetricsScope().counter("sandman_sandbox_paused_seconds").inc((lc.pausedMillis - pausedBefore) / 1000);
     emit(SandboxEvent.TRANSITION, from, cause, null);
-    Workflow.upsertTypedSearchAttributes(Sandman.SA_STATE.valueSet(to.name()));
+    if (!economy || !(to == SandboxState.PAUSING || to == SandboxState.RESUMING)) {
+      // economy: the attribute holds the state a sandbox rests in; the memo has PAUSING and RESUMING
+      Workflow.upsertTypedSearchAttributes(Sandman.SA_STATE.valueSet(to.name()));
+    }
     Workflow.getMetricsScope()
         .tagged(Map.of("to", to.name(), "cause", cause.wireName()))
         .counter("sandman_transitions")
@@ -743,6 +805,9 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
     Instant now = now();
     Instant at = signal == null || signal.at() == null || signal.at().isAfter(now) ? now : signal.at();
     lc.activitySignals++;
+    if (economy) {
+      wakeups++; // so the loop publishes the new deadline; the pending timer is reused
+    }
     switch (lc.state) {
       case RUNNING, RESUMING -> {
         if (at.isAfter(lc.lastActivityAt)) {
