@@ -21,6 +21,7 @@ import dev.sandman.workflows.SandboxState;
 import dev.sandman.workflows.SandboxStatus;
 import dev.sandman.workflows.SandboxWorkflow;
 import dev.sandman.workflows.Sandman;
+import dev.sandman.workflows.StatusMemo;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.common.v1.WorkflowExecution;
@@ -73,28 +74,35 @@ public final class SandmanClient implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SandmanClient.class);
   /** E2B timeout a created sandbox starts with: idle timeout plus the backstop's slack and extension. */
   private static final Duration CREATE_TIMEOUT_SLACK = Duration.ofMinutes(32);
-  private static final int MAX_KNOWN_POLICIES = 100_000;
 
-  /** How the client behaves; see {@link #defaults()}. */
   /**
-   * {@code touchWindow} is the longest a touch is held back for coalescing; policy fields a track
-   * request leaves unset come from the worker's defaults (and the project's policy).
+   * How the client behaves. Touches are held and the newest is sent {@code touchMargin} before the
+   * workflow needs it (one signal per idle-timeout span); a {@code touchWindow} instead sends one per
+   * window, as Sandman's first clients did. Policy fields a track request leaves unset come from the
+   * worker's defaults (and the project's policy).
    */
-  public record Options(String taskQueue, Duration touchWindow, Integer maxEventsPerRun) {
+  public record Options(String taskQueue, Duration touchWindow, Duration touchMargin, Integer maxEventsPerRun) {
+    public static final Duration DEFAULT_TOUCH_MARGIN = Duration.ofSeconds(30);
+
     public static Options defaults() {
-      return new Options(Sandman.DEFAULT_TASK_QUEUE, Duration.ofSeconds(1), null);
+      return new Options(Sandman.DEFAULT_TASK_QUEUE, null, DEFAULT_TOUCH_MARGIN, null);
     }
 
     public Options withTaskQueue(String queue) {
-      return new Options(queue, touchWindow, maxEventsPerRun);
+      return new Options(queue, touchWindow, touchMargin, maxEventsPerRun);
     }
 
+    /** One signal per window (null: hold touches until they are due). */
     public Options withTouchWindow(Duration window) {
-      return new Options(taskQueue, window, maxEventsPerRun);
+      return new Options(taskQueue, window, touchMargin, maxEventsPerRun);
+    }
+
+    public Options withTouchMargin(Duration margin) {
+      return new Options(taskQueue, touchWindow, margin, maxEventsPerRun);
     }
 
     public Options withMaxEventsPerRun(Integer events) {
-      return new Options(taskQueue, touchWindow, events);
+      return new Options(taskQueue, touchWindow, touchMargin, events);
     }
   }
 
@@ -103,7 +111,7 @@ public final class SandmanClient implements AutoCloseable {
   private final Options options;
   private final ScheduledExecutorService scheduler;
   private final TouchCoalescer touches;
-  private final Map<String, Duration> idleTimeouts = new ConcurrentHashMap<>();
+  private final Clock clock;
   private volatile Boolean visibilitySupported;
 
   /** {@code e2b} may be null: then {@link #create} is unavailable. */
@@ -112,16 +120,28 @@ public final class SandmanClient implements AutoCloseable {
   }
 
   SandmanClient(WorkflowClient temporal, E2bClient e2b, Options options, Clock clock) {
+    this(temporal, e2b, options, clock, null);
+  }
+
+  /**
+   * For programs that run on another clock (benchmarks on Temporal's time-skipping test server):
+   * held touches are sent through {@code timers} at the times {@code clock} tells.
+   */
+  public SandmanClient(WorkflowClient temporal, E2bClient e2b, Options options, Clock clock, TouchScheduler timers) {
     this.temporal = temporal;
     this.e2b = e2b;
     this.options = options;
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+    this.clock = clock;
+    this.scheduler = Executors.newScheduledThreadPool(2, r -> {
       Thread t = new Thread(r, "sandman-touch-flush");
       t.setDaemon(true);
       return t;
     });
-    this.touches = new TouchCoalescer(options.touchWindow(), idleTimeouts::get, this::signalActivity,
-        e -> e instanceof SandmanException s && s.kind() == SandmanException.Kind.CONFLICT, scheduler, clock);
+    TouchScheduler run = timers != null ? timers : (when, task) -> scheduler.schedule(task,
+        Math.max(0, when.toEpochMilli() - clock.millis()), TimeUnit.MILLISECONDS);
+    this.touches = new TouchCoalescer(options.touchWindow(), options.touchMargin() == null
+        ? Options.DEFAULT_TOUCH_MARGIN : options.touchMargin(), this::memoStatus, this::signalActivity,
+        e -> e instanceof SandmanException s && s.kind() == SandmanException.Kind.CONFLICT, run, clock);
   }
 
   // ---- tracking ---------------------------------------------------------------------------
@@ -199,7 +219,7 @@ public final class SandmanClient implements AutoCloseable {
 
   // ---- activity ---------------------------------------------------------------------------
 
-  /** The user did something now. Coalesced: at most one signal per sandbox per window. */
+  /** The user did something now. Coalesced: about one signal per sandbox per idle-timeout span. */
   public void touch(String sandboxId) {
     touch(sandboxId, null);
   }
@@ -225,7 +245,28 @@ public final class SandmanClient implements AutoCloseable {
 
   // ---- reads ------------------------------------------------------------------------------
 
+  /**
+   * The sandbox's status, read from what its workflow published (a describe call, no billed Action),
+   * with touches this client holds applied. Runs that publish nothing are asked with the query.
+   */
   public SandboxStatus status(String sandboxId) {
+    Validation.sandboxId(sandboxId);
+    Optional<WorkflowExecutionInfo> info = describe(sandboxId);
+    if (info.isEmpty()) {
+      throw notTracked(sandboxId);
+    }
+    Optional<SandboxStatus> published = StatusMemo.read(info.get().getMemo());
+    boolean open = info.get().getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
+    if (published.isPresent() && (open || info.get().getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED)) {
+      SandboxStatus status = published.get();
+      remember(status);
+      return status.asOf(clock.instant()).withActivity(touches.newestTouch(sandboxId));
+    }
+    return queryStatus(sandboxId);
+  }
+
+  /** The workflow's own answer: the {@code status} query (a billed Action), or a killed sandbox's result. */
+  public SandboxStatus queryStatus(String sandboxId) {
     Validation.sandboxId(sandboxId);
     try {
       SandboxStatus status = temporal.newWorkflowStub(SandboxWorkflow.class, Sandman.workflowId(sandboxId)).status();
@@ -258,6 +299,18 @@ public final class SandmanClient implements AutoCloseable {
     } catch (Exception e) {
       throw translate(sandboxId, e instanceof RuntimeException r ? r : new RuntimeException(e));
     }
+  }
+
+  /** What the workflow published, for the touch rule; not tracked is an error the toucher sees. */
+  private Optional<SandboxStatus> memoStatus(String sandboxId) {
+    Optional<WorkflowExecutionInfo> info = describe(sandboxId);
+    if (info.isEmpty()) {
+      throw notTracked(sandboxId);
+    }
+    if (info.get().getStatus() != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
+      return Optional.empty(); // ended: the signal's own failure says how
+    }
+    return StatusMemo.read(info.get().getMemo());
   }
 
   private Optional<WorkflowExecutionInfo> describe(String sandboxId) {
@@ -327,7 +380,12 @@ public final class SandmanClient implements AutoCloseable {
       q.append(" AND ").append(Sandman.SA_USER_ID.getName()).append(" = '").append(query.userId()).append("'");
     }
     if (query.state() != null) {
-      q.append(" AND ").append(Sandman.SA_STATE.getName()).append(" = '").append(query.state().name()).append("'");
+      q.append(" AND ").append(Sandman.SA_STATE.getName()).append(switch (query.state()) {
+        // the attribute holds where a sandbox rests; its published status says whether it is on its way
+        case PAUSING -> " IN ('RUNNING', 'PAUSING')";
+        case RESUMING -> " IN ('PAUSED', 'RESUMING')";
+        default -> " = '" + query.state().name() + "'";
+      });
     }
     return q.toString();
   }
@@ -342,7 +400,8 @@ public final class SandmanClient implements AutoCloseable {
       request.setNextPageToken(com.google.protobuf.ByteString.copyFrom(token, VISIBILITY_TOKEN.length(), token.length - VISIBILITY_TOKEN.length()));
     }
     ListWorkflowExecutionsResponse response = service().blockingStub().listWorkflowExecutions(request.build());
-    List<SandboxSummary> items = response.getExecutionsList().stream().map(this::summary).toList();
+    List<SandboxSummary> items = response.getExecutionsList().stream().map(this::summary)
+        .filter(item -> query.state() == null || query.state().name().equals(item.state())).toList();
     String next = response.getNextPageToken().isEmpty() ? null
         : encodeToken(VISIBILITY_TOKEN.getBytes(StandardCharsets.UTF_8), response.getNextPageToken().toByteArray());
     return new ListPage(items, next, "visibility");
@@ -413,6 +472,8 @@ public final class SandmanClient implements AutoCloseable {
         // not one of ours, or not a keyword
       }
     });
+    String state = StatusMemo.read(info.getMemo()).map(status -> status.state().name())
+        .orElse(attributes.get(Sandman.SA_STATE.getName()));
     Instant started = info.hasStartTime() ? Instant.ofEpochSecond(info.getStartTime().getSeconds(), info.getStartTime().getNanos()) : null;
     Instant closed = info.hasCloseTime() ? Instant.ofEpochSecond(info.getCloseTime().getSeconds(), info.getCloseTime().getNanos()) : null;
     return new SandboxSummary(
@@ -420,7 +481,7 @@ public final class SandmanClient implements AutoCloseable {
         attributes.get(Sandman.SA_PROJECT_ID.getName()),
         attributes.get(Sandman.SA_USER_ID.getName()),
         emptyToNull(attributes.get(Sandman.SA_TEMPLATE.getName())),
-        attributes.get(Sandman.SA_STATE.getName()),
+        state,
         started,
         closed,
         shortStatus(info.getStatus()));
@@ -660,12 +721,7 @@ public final class SandmanClient implements AutoCloseable {
       touches.markKilled(status.sandboxId(),
           new SandmanException(SandmanException.Kind.CONFLICT, "sandbox " + status.sandboxId() + " is killed"));
     }
-    if (status != null && status.policy() != null) {
-      if (idleTimeouts.size() > MAX_KNOWN_POLICIES) {
-        idleTimeouts.clear();
-      }
-      idleTimeouts.put(status.sandboxId(), status.policy().idleTimeout());
-    }
+    touches.learn(status);
   }
 
   private WorkflowServiceStubs service() {
@@ -715,8 +771,10 @@ public final class SandmanClient implements AutoCloseable {
     return temporal;
   }
 
+  /** Sends the touches this client holds, then stops. */
   @Override
   public void close() {
+    touches.flushAll();
     scheduler.shutdown();
   }
 }

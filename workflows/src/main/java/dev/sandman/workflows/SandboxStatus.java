@@ -43,4 +43,43 @@ public record SandboxStatus(
 
   /** The memo key under which the workflow publishes its status, so reads cost no query. */
   public static final String MEMO_KEY = "status";
+
+  /** This status as of {@code now}: usage accrued in the current state since it was taken. */
+  public SandboxStatus asOf(Instant now) {
+    if (usage == null || state == SandboxState.KILLED || !now.isAfter(usage.asOf())) {
+      return this;
+    }
+    long since = java.time.Duration.between(usage.asOf(), now).toSeconds();
+    boolean running = state == SandboxState.RUNNING || state == SandboxState.PAUSING;
+    Usage current = Usage.of(usage.runningSeconds() + (running ? since : 0), usage.pausedSeconds() + (running ? 0 : since),
+        usage.pricePerHour(), now);
+    return with(lastActivityAt, pauseDeadline, pauseWarningAt, activityDueBy, current);
+  }
+
+  /**
+   * This status with activity at {@code at} that has not reached the workflow yet (a touch held by the
+   * client): the pause deadline, its warning and the due time move as the workflow will move them.
+   */
+  public SandboxStatus withActivity(Instant at) {
+    if (state != SandboxState.RUNNING || at == null || lastActivityAt == null || !at.isAfter(lastActivityAt)
+        || policy == null || pauseDeadline == null) {
+      return this;
+    }
+    Instant idleDeadline = at.plus(policy.idleTimeout());
+    Instant deadline = idleDeadline.isAfter(pauseDeadline) ? idleDeadline : pauseDeadline;
+    Instant warning = pauseWarningAt == null ? null : deadline.minus(java.time.Duration.between(pauseWarningAt, pauseDeadline));
+    Instant due = activityDueBy == null ? null : activityDueBy.plus(java.time.Duration.between(lastActivityAt, at));
+    return with(at, deadline, warning, due, usage);
+  }
+
+  /** This status with other usage (null: none, as the workflow compares what it published). */
+  public SandboxStatus withUsage(Usage newUsage) {
+    return with(lastActivityAt, pauseDeadline, pauseWarningAt, activityDueBy, newUsage);
+  }
+
+  private SandboxStatus with(Instant lastActivity, Instant deadline, Instant warning, Instant due, Usage newUsage) {
+    return new SandboxStatus(sandboxId, projectId, userId, template, metadata, state, stateSince, trackedAt, lastActivity,
+        deadline, killDeadline, killCause, e2bEndAt, policy, counters, transitions, lastError, warning, killWarningAt,
+        holds, newUsage, sandboxPolicy, projectPolicy, eventsPending, due);
+  }
 }

@@ -221,18 +221,11 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
       return;
     }
     SandboxStatus status = lc.toStatus(now());
-    SandboxStatus comparable = withoutUsage(status);
+    SandboxStatus comparable = status.withUsage(null);
     if (!comparable.equals(published)) {
       Workflow.upsertMemo(Map.of(SandboxStatus.MEMO_KEY, status));
       published = comparable;
     }
-  }
-
-  private static SandboxStatus withoutUsage(SandboxStatus s) {
-    return new SandboxStatus(s.sandboxId(), s.projectId(), s.userId(), s.template(), s.metadata(), s.state(),
-        s.stateSince(), s.trackedAt(), s.lastActivityAt(), s.pauseDeadline(), s.killDeadline(), s.killCause(),
-        s.e2bEndAt(), s.policy(), s.counters(), s.transitions(), s.lastError(), s.pauseWarningAt(), s.killWarningAt(),
-        s.holds(), null, s.sandboxPolicy(), s.projectPolicy(), s.eventsPending(), s.activityDueBy());
   }
 
   // ---- project membership -----------------------------------------------------------------
@@ -541,6 +534,7 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
         .tagged(Map.of("to", to.name(), "cause", cause.wireName()))
         .counter("sandman_transitions")
         .inc(1);
+    publishStatus(); // readers see a transition in the workflow task that makes it
   }
 
   /**
