@@ -7,7 +7,6 @@ import dev.sandman.worker.Env;
 import dev.sandman.worker.TemporalConnection;
 import dev.sandman.workflows.Sandman;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.time.Duration;
 
 /** The client side's configuration from the environment: Temporal (standard env), E2B, defaults. */
 final class Connection implements AutoCloseable {
@@ -30,7 +29,8 @@ final class Connection implements AutoCloseable {
     int events = env.getInt("SANDMAN_MAX_EVENTS_PER_RUN", 0, 0, 50_000);
     return SandmanClient.Options.defaults()
         .withTaskQueue(env.get("SANDMAN_TASK_QUEUE", Sandman.DEFAULT_TASK_QUEUE))
-        .withTouchWindow(env.getDuration("SANDMAN_TOUCH_WINDOW", Duration.ofSeconds(1)))
+        .withTouchWindow(env.getDuration("SANDMAN_TOUCH_WINDOW", null)) // set: the old one signal per window
+        .withTouchMargin(env.getDuration("SANDMAN_TOUCH_MARGIN", SandmanClient.Options.DEFAULT_TOUCH_MARGIN))
         .withMaxEventsPerRun(events == 0 ? null : events);
   }
 

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class HistoryRecorder {
   static final Path DIR = Path.of("src/test/resources/histories");
   /** The newest version gate of {@code SandboxWorkflowImpl}; prefixes the files recorded with it. */
-  static final String VERSION = "keep-timers";
+  static final String VERSION = "economy";
 
   @Test
   void record() throws IOException {
