@@ -51,7 +51,7 @@ final class CostBench {
       double latenessP50, double latenessP99, double latenessMax, Map<String, Long> e2bCalls, long activityWrites,
       double wallSeconds, List<Double> lateness) {}
 
-  private static final class Env implements AutoCloseable {
+  static final class Env implements AutoCloseable {
     final TestWorkflowEnvironment env;
     final E2bSimulator sim;
     final E2bClient e2b;

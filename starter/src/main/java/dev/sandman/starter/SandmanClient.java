@@ -163,7 +163,30 @@ public final class SandmanClient implements AutoCloseable {
     } catch (RuntimeException e) {
       throw translate(spec.sandboxId(), e);
     }
-    return new TrackResult(status(spec.sandboxId()), created);
+    return new TrackResult(publishedStatus(spec.sandboxId()), created);
+  }
+
+  /** How long a new workflow's first status is waited for before asking it with the query. */
+  private static final Duration FIRST_STATUS_WAIT = Duration.ofSeconds(2);
+
+  /** The status once the workflow has published it (its first task does), else the query's answer. */
+  private SandboxStatus publishedStatus(String sandboxId) {
+    long giveUpAt = System.nanoTime() + FIRST_STATUS_WAIT.toNanos();
+    while (true) {
+      Optional<WorkflowExecutionInfo> info = describe(sandboxId);
+      if (info.isPresent() && info.get().getMemo().containsFields(SandboxStatus.MEMO_KEY)) {
+        return status(sandboxId);
+      }
+      if (System.nanoTime() > giveUpAt) {
+        return queryStatus(sandboxId);
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return queryStatus(sandboxId);
+      }
+    }
   }
 
   /**
@@ -573,15 +596,41 @@ public final class SandmanClient implements AutoCloseable {
     }
   }
 
+  /** The project's layer as its workflow published it, and its open sandboxes counted now (no billed Action). */
   public ProjectStatus projectStatus(String projectId) {
     Validation.id("projectId", projectId);
+    ProjectStatus published;
     try {
-      return temporal.newWorkflowStub(ProjectWorkflow.class, Sandman.projectWorkflowId(projectId)).status();
-    } catch (WorkflowNotFoundException none) {
-      return new ProjectStatus(projectId, null, 0, 0);
+      DescribeWorkflowExecutionResponse response = service().blockingStub().describeWorkflowExecution(
+          DescribeWorkflowExecutionRequest.newBuilder()
+              .setNamespace(temporal.getOptions().getNamespace())
+              .setExecution(WorkflowExecution.newBuilder().setWorkflowId(Sandman.projectWorkflowId(projectId)))
+              .build());
+      var memo = response.getWorkflowExecutionInfo().getMemo().getFieldsMap().get(ProjectStatus.MEMO_KEY);
+      published = memo != null
+          ? temporal.getOptions().getDataConverter().fromPayload(memo, ProjectStatus.class, ProjectStatus.class)
+          : temporal.newWorkflowStub(ProjectWorkflow.class, Sandman.projectWorkflowId(projectId)).status(); // an earlier run
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
+        throw translate(null, e);
+      }
+      published = new ProjectStatus(projectId, null, 0, 0);
     } catch (RuntimeException e) {
       throw translate(null, e);
     }
+    return new ProjectStatus(projectId, published.policy(), openSandboxes(projectId), published.lastPushFailures());
+  }
+
+  private int openSandboxes(String projectId) {
+    int open = 0;
+    String token = null;
+    do {
+      ListPage page = list(new ListQuery(projectId, null, null, ListQuery.MAX_PAGE_SIZE, token));
+      open += (int) page.items().stream().filter(item -> !SandboxState.KILLED.name().equals(item.state())
+          && "RUNNING".equals(item.workflowStatus())).count();
+      token = page.nextPageToken();
+    } while (token != null);
+    return open;
   }
 
   /** Usage and cost by project and user over every sandbox the filter matches (all pages). */

@@ -94,10 +94,16 @@ final class TouchCoalescer {
         throw entry.killed;
       }
       entry.lastTouchMillis = now;
+      boolean fresh = false;
       if (window == null && now - entry.knownAtMillis >= KNOWLEDGE_TTL.toMillis()) {
         learn(entry, readMemo.apply(sandboxId).orElse(null), now);
+        fresh = true;
       }
       long sendBy = sendBy(entry, now);
+      if (window == null && now >= sendBy && !fresh && atMillis > covered(entry)) {
+        learn(entry, readMemo.apply(sandboxId).orElse(null), now); // another process may have just sent it
+        sendBy = sendBy(entry, now);
+      }
       if (atMillis <= covered(entry) && window == null) {
         sent = false; // the workflow already has activity this recent
       } else if (now >= sendBy) {

@@ -8,8 +8,25 @@ import dev.sandman.workflows.Sandman;
 import io.temporal.client.BatchRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
+import dev.sandman.workflows.Policy;
+import dev.sandman.workflows.ProjectPush;
+import dev.sandman.workflows.ProjectStatus;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.temporal.activity.Activity;
+import io.temporal.api.common.v1.Payload;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
+import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
-/** The operator's configuration as the workflow sees it, and project membership (signal-with-start). */
+/** The operator's configuration as the workflow sees it, and a project's layer: read, and pushed to its sandboxes. */
 public final class WorkerOperatorActivities implements OperatorActivities {
   private final OperatorConfig config;
   private final WorkflowClient client;
@@ -36,5 +53,66 @@ public final class WorkerOperatorActivities implements OperatorActivities {
     request.add(project::run, ProjectState.empty(projectId));
     request.add(project::join, sandboxId);
     client.signalWithStart(request);
+  }
+
+  @Override
+  public Policy projectPolicy(String projectId) {
+    WorkflowExecutionInfo info;
+    try {
+      info = client.getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(DescribeWorkflowExecutionRequest.newBuilder()
+          .setNamespace(client.getOptions().getNamespace())
+          .setExecution(WorkflowExecution.newBuilder().setWorkflowId(Sandman.projectWorkflowId(projectId)))
+          .build()).getWorkflowExecutionInfo();
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+        return null; // no layer was ever set for this project
+      }
+      throw e;
+    }
+    if (info.getStatus() != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
+      return null;
+    }
+    Payload published = info.getMemo().getFieldsMap().get(ProjectStatus.MEMO_KEY);
+    if (published != null) {
+      return client.getOptions().getDataConverter().fromPayload(published, ProjectStatus.class, ProjectStatus.class).policy();
+    }
+    return client.newWorkflowStub(ProjectWorkflow.class, Sandman.projectWorkflowId(projectId)).status().policy(); // an earlier run
+  }
+
+  /** Signals sent at once by one push: enough to reach a large project in minutes, few for the server. */
+  private static final int SIGNALS_AT_ONCE = 16;
+
+  @Override
+  public ProjectPush pushProjectPolicy(String projectId, Policy layer) {
+    Policy sent = layer == null ? new Policy(null, null, null, null) : layer;
+    AtomicInteger members = new AtomicInteger();
+    AtomicInteger failures = new AtomicInteger();
+    ExecutorService senders = Executors.newFixedThreadPool(SIGNALS_AT_ONCE);
+    try {
+      new ProjectMembers(client).forEachPage(projectId, page -> {
+        List<Future<?>> signals = new ArrayList<>();
+        for (String sandboxId : page) {
+          signals.add(senders.submit(() -> {
+            try {
+              client.newUntypedWorkflowStub(Sandman.workflowId(sandboxId)).signal(Sandman.SIGNAL_PROJECT_POLICY, sent);
+            } catch (RuntimeException gone) {
+              failures.incrementAndGet(); // killed meanwhile: nothing to tell
+            }
+          }));
+        }
+        for (Future<?> signal : signals) {
+          try {
+            signal.get();
+          } catch (Exception e) {
+            failures.incrementAndGet();
+          }
+        }
+        members.addAndGet(page.size());
+        Activity.getExecutionContext().heartbeat(members.get());
+      });
+    } finally {
+      senders.shutdownNow();
+    }
+    return new ProjectPush(members.get(), failures.get());
   }
 }

@@ -58,7 +58,7 @@ class BeyondTheCronTest {
       String own = t.newSandbox();
       SandboxWorkflow ownWorkflow = t.track(SandboxSpec.of(own, "p1", "u1", new Policy(Duration.ofMinutes(45), null, null)));
       t.sleep(Duration.ofSeconds(1));
-      ProjectWorkflow project = t.client.newWorkflowStub(ProjectWorkflow.class, Sandman.projectWorkflowId("p1"));
+      ProjectWorkflow project = t.project("p1");
       ProjectStatus projectStatus = project.setPolicy(new Policy(Duration.ofMinutes(5), Duration.ofDays(2), null, null));
       assertThat(projectStatus.sandboxes()).isEqualTo(2);
       t.sleep(Duration.ofSeconds(1));
@@ -76,17 +76,19 @@ class BeyondTheCronTest {
       t.sleep(Duration.ofSeconds(1));
       assertThat(t.status(plain).policy().idleTimeout()).isEqualTo(Duration.ofHours(1));
 
-      // a sandbox tracked later gets the project's layer when it joins
+      // a sandbox tracked later reads the project's layer when it starts
       String later = t.newSandbox();
       t.track(SandboxSpec.of(later, "p1", "u2", null));
       t.sleep(Duration.ofSeconds(1));
       assertThat(t.status(later).policy().idleTimeout()).isEqualTo(Duration.ofHours(1));
       assertThat(t.status(later).projectPolicy().idleTimeout()).isEqualTo(Duration.ofDays(3));
 
-      // killed sandboxes leave the project
+      // a change reaches the sandboxes open in the project, killed ones no longer count
       t.workflow(later).kill(ChangeRequest.none());
       t.result(later);
-      assertThat(project.status().sandboxes()).isEqualTo(2);
+      assertThat(project.setPolicy(new Policy(Duration.ofMinutes(40), null, null, null)).sandboxes()).isEqualTo(2);
+      t.sleep(Duration.ofSeconds(1));
+      assertThat(t.status(plain).policy().idleTimeout()).isEqualTo(Duration.ofMinutes(40));
     }
   }
 

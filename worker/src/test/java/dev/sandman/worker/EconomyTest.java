@@ -101,6 +101,39 @@ class EconomyTest {
     assertThat(BillableActions.events(cycle, EventType.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED)).isPositive();
   }
 
+  @Test
+  void tracksNeverTouchTheProjectAndAPolicyChangeCostsOneSignalPerOpenSandbox() {
+    int sandboxes = 60;
+    List<String> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < sandboxes; i++) {
+      String id = t.newSandbox();
+      t.track(dev.sandman.workflows.SandboxSpec.of(id, "big", "u" + i, null));
+      ids.add(id);
+    }
+    t.sleep(Duration.ofSeconds(1));
+    assertThat(t.env.getWorkflowClient().getWorkflowServiceStubs().blockingStub().listOpenWorkflowExecutions(
+        io.temporal.api.workflowservice.v1.ListOpenWorkflowExecutionsRequest.newBuilder().setNamespace("default").build())
+        .getExecutionsList()).noneMatch(w -> w.getExecution().getWorkflowId().startsWith("project-")); // no join: no project workflow at all
+
+    dev.sandman.workflows.ProjectWorkflow project = t.project("big");
+    dev.sandman.workflows.ProjectStatus changed = project.setPolicy(new Policy(Duration.ofMinutes(30), null, null, null));
+    assertThat(changed.sandboxes()).isEqualTo(sandboxes);
+    t.sleep(Duration.ofSeconds(1));
+    ids.forEach(id -> assertThat(t.status(id).policy().idleTimeout()).isEqualTo(Duration.ofMinutes(30)));
+    List<HistoryEvent> projectHistory = t.client.fetchHistory("project-big").getEvents();
+    Map<String, Long> spent = BillableActions.count(projectHistory);
+    assertThat(spent).containsEntry(BillableActions.ACTIVITY, 1L).containsEntry(BillableActions.UPDATE, 1L); // one push, whatever the size
+    assertThat(projectHistory.size()).isLessThan(30);
+    ids.forEach(id -> assertThat(BillableActions.count(t.history(id).getEvents()).get(BillableActions.SIGNAL)).isEqualTo(1L));
+
+    // a sandbox tracked after the change reads the layer when it starts
+    String later = t.newSandbox();
+    t.track(dev.sandman.workflows.SandboxSpec.of(later, "big", "late", null));
+    t.sleep(Duration.ofSeconds(1));
+    assertThat(t.status(later).policy().idleTimeout()).isEqualTo(Duration.ofMinutes(30));
+    assertThat(t.client.fetchHistory("project-big").getEvents()).hasSize(projectHistory.size());
+  }
+
   private static void assertSameStatus(SandboxStatus memo, SandboxStatus query) {
     assertThat(memo).usingRecursiveComparison().ignoringFields("usage").isEqualTo(query);
   }

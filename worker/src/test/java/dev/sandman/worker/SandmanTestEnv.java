@@ -187,6 +187,20 @@ public final class SandmanTestEnv implements AutoCloseable {
     return workflow(sandboxId).status();
   }
 
+  /** The project's workflow, started if it is not running yet (as the client starts it to set a layer). */
+  public dev.sandman.workflows.ProjectWorkflow project(String projectId) {
+    dev.sandman.workflows.ProjectWorkflow project = client.newWorkflowStub(dev.sandman.workflows.ProjectWorkflow.class,
+        WorkflowOptions.newBuilder().setWorkflowId(Sandman.projectWorkflowId(projectId)).setTaskQueue(TASK_QUEUE)
+            .setWorkflowIdConflictPolicy(io.temporal.api.enums.v1.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING)
+            .build());
+    try {
+      WorkflowClient.start(project::run, dev.sandman.workflows.ProjectState.empty(projectId));
+    } catch (io.temporal.client.WorkflowExecutionAlreadyStarted running) {
+      // started before
+    }
+    return client.newWorkflowStub(dev.sandman.workflows.ProjectWorkflow.class, Sandman.projectWorkflowId(projectId));
+  }
+
   /** The status the workflow published in its memo (what status reads see), read as they read it. */
   public SandboxStatus memoStatus(String sandboxId) {
     var response = env.getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(

@@ -9,7 +9,18 @@ public interface OperatorActivities {
   @ActivityMethod(name = "OperatorConfig")
   OperatorConfig operatorConfig();
 
-  /** Signal-with-start the project's workflow with "join" for this sandbox. */
+  /** Signal-with-start the project's workflow with "join" for this sandbox (runs before version "economy"). */
   @ActivityMethod(name = "JoinProject")
   void joinProject(String projectId, String sandboxId);
+
+  /** The project's policy layer as its workflow published it (null: none), read without a billed Action. */
+  @ActivityMethod(name = "ProjectPolicy")
+  Policy projectPolicy(String projectId);
+
+  /**
+   * Sends {@code layer} to every open sandbox of the project, found through visibility (no membership
+   * list to keep): one signal each. A regular activity, heartbeating, since a project may be large.
+   */
+  @ActivityMethod(name = "PushProjectPolicy")
+  ProjectPush pushProjectPolicy(String projectId, Policy layer);
 }

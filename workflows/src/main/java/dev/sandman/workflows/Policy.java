@@ -43,6 +43,12 @@ public record Policy(
   }
 
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(10);
+
+  /** A layer that sets nothing is no layer. */
+  public static Policy orNull(Policy layer) {
+    return layer == null || (layer.idleTimeout() == null && layer.pausedRetention() == null && layer.maxLifetime() == null
+        && layer.maxHold() == null) ? null : layer;
+  }
   public static final Duration DEFAULT_PAUSED_RETENTION = Duration.ofDays(30);
   public static final Duration MIN_IDLE_TIMEOUT = Duration.ofSeconds(1);
   public static final Duration MAX_IDLE_TIMEOUT = Duration.ofDays(7);

@@ -11,7 +11,14 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.slf4j.Logger;
 
+/**
+ * A project's policy layer. Since version "economy" it keeps no member list: sandboxes read the layer
+ * from this workflow's memo when each run starts (no billed Action, nothing sent here on track), and a
+ * change is pushed by one activity that finds the project's open sandboxes through visibility and
+ * signals each. Earlier runs kept members (joined by signal) and signalled them from the workflow.
+ */
 public class ProjectWorkflowImpl implements ProjectWorkflow {
+
   private static final int EVENTS_PER_RUN = 3000;
   private static final int PUSHES_AT_ONCE = 50;
   private final Logger log = Workflow.getLogger(ProjectWorkflowImpl.class);
@@ -28,9 +35,27 @@ public class ProjectWorkflowImpl implements ProjectWorkflow {
   private int pushRound;
   private int pushedRound;
   private int lastFailures;
+  private boolean economy;
+  private int lastMembers;
+
+  /** One push may reach many sandboxes: a long attempt that heartbeats, retried until done. */
+  private final OperatorActivities pushes = Workflow.newActivityStub(OperatorActivities.class,
+      io.temporal.activity.ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(java.time.Duration.ofHours(1))
+          .setHeartbeatTimeout(java.time.Duration.ofMinutes(2))
+          .setRetryOptions(io.temporal.common.RetryOptions.newBuilder()
+              .setInitialInterval(java.time.Duration.ofSeconds(5))
+              .setMaximumInterval(java.time.Duration.ofMinutes(5))
+              .build())
+          .build());
 
   @Override
   public void run(ProjectState initial) {
+    economy = Workflow.getVersion("economy", Workflow.DEFAULT_VERSION, 1) >= 1;
+    if (economy) {
+      runWithoutMembers();
+      return;
+    }
     while (true) {
       Workflow.await(() -> !toPush.isEmpty() || Workflow.getInfo().getHistoryLength() > EVENTS_PER_RUN
           || Workflow.getInfo().isContinueAsNewSuggested());
@@ -43,6 +68,32 @@ public class ProjectWorkflowImpl implements ProjectWorkflow {
         Workflow.continueAsNew(state);
       }
     }
+  }
+
+  private void runWithoutMembers() {
+    toPush.clear();
+    publish();
+    while (true) {
+      Workflow.await(() -> pushedRound < pushRound || Workflow.getInfo().getHistoryLength() > EVENTS_PER_RUN
+          || Workflow.getInfo().isContinueAsNewSuggested());
+      if (pushedRound < pushRound) {
+        int round = pushRound;
+        ProjectPush push = pushes.pushProjectPolicy(state.projectId(), state.policy());
+        lastMembers = push.members();
+        lastFailures = push.failures();
+        pushedRound = round;
+        publish();
+        continue;
+      }
+      Workflow.await(() -> pushedRound < pushRound || Workflow.isEveryHandlerFinished());
+      if (pushedRound >= pushRound) {
+        Workflow.continueAsNew(new ProjectState(state.projectId(), state.policy(), new TreeSet<>()));
+      }
+    }
+  }
+
+  private void publish() {
+    Workflow.upsertMemo(java.util.Map.of(ProjectStatus.MEMO_KEY, status()));
   }
 
   /** Sends the layer to every waiting member, a batch at a time; members that are gone leave. */
@@ -78,6 +129,9 @@ public class ProjectWorkflowImpl implements ProjectWorkflow {
 
   @Override
   public void join(String sandboxId) {
+    if (economy) {
+      return; // a sandbox of an earlier version joining: it will be found through visibility
+    }
     if (state.members().add(sandboxId) && state.policy() != null) {
       toPush.add(sandboxId);
     }
@@ -85,19 +139,25 @@ public class ProjectWorkflowImpl implements ProjectWorkflow {
 
   @Override
   public void leave(String sandboxId) {
+    if (economy) {
+      return;
+    }
     state.members().remove(sandboxId);
     toPush.remove(sandboxId);
   }
 
   @Override
   public ProjectStatus setPolicy(Policy layer) {
-    Policy cleared = layer == null || (layer.idleTimeout() == null && layer.pausedRetention() == null
-        && layer.maxLifetime() == null && layer.maxHold() == null) ? null : layer;
+    Policy cleared = Policy.orNull(layer);
     state = new ProjectState(state.projectId(), cleared, state.members());
     int round = ++pushRound;
-    toPush.addAll(state.members());
-    if (toPush.isEmpty()) {
-      pushedRound = round;
+    if (economy) {
+      publish(); // sandboxes tracked from now on read the new layer
+    } else {
+      toPush.addAll(state.members());
+      if (toPush.isEmpty()) {
+        pushedRound = round;
+      }
     }
     log.info("project {}: policy now {}, pushing to {} sandboxes", state.projectId(), cleared, state.members().size());
     Workflow.await(() -> pushedRound >= round);
@@ -116,6 +176,6 @@ public class ProjectWorkflowImpl implements ProjectWorkflow {
 
   @Override
   public ProjectStatus status() {
-    return new ProjectStatus(state.projectId(), state.policy(), state.members().size(), lastFailures);
+    return new ProjectStatus(state.projectId(), state.policy(), economy ? lastMembers : state.members().size(), lastFailures);
   }
 }

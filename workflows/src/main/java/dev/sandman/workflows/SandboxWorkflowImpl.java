@@ -162,12 +162,18 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
     keepTimers = Workflow.getVersion("keep-timers", Workflow.DEFAULT_VERSION, 1) >= 1;
     if (layered) {
       lc.operator = operatorActivities.operatorConfig();
+      if (economy) { // every run reads the project's layer; nothing is sent to the project's workflow
+        readProjectPolicy();
+      }
       lc.resolvePolicy();
       if (fresh) {
-        joinProject();
+        if (!economy) {
+          joinProject();
+        }
         emit(SandboxEvent.TRANSITION, null, Cause.TRACK, null); // recorded before events were known to be on
       }
     }
+    publishStatus(); // in the first workflow task, so a track's answer needs no query
     if (!lc.e2bChecked) {
       lc.e2bChecked = true;
       call("describe", () -> e2b.describe(lc.sandboxId));
@@ -198,7 +204,9 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
       settle(left);
     }
     if (layered) {
-      leaveProject();
+      if (!economy) {
+        leaveProject();
+      }
       Instant giveUpAt = now().plus(DRAIN_EVENTS_FOR);
       while (!lc.outbox.isEmpty() && now().isBefore(giveUpAt)) {
         pumpOutbox();
@@ -235,6 +243,14 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
       operatorActivities.joinProject(lc.projectId, lc.sandboxId);
     } catch (ActivityFailure e) {
       log.warn("sandbox {} could not join project {}: {}", lc.sandboxId, lc.projectId, e.getMessage());
+    }
+  }
+
+  private void readProjectPolicy() {
+    try {
+      lc.projectPolicy = Policy.orNull(operatorActivities.projectPolicy(lc.projectId));
+    } catch (ActivityFailure e) {
+      log.warn("sandbox {} could not read project {}'s policy: {}", lc.sandboxId, lc.projectId, e.getMessage());
     }
   }
 
@@ -728,8 +744,7 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
 
   @Override
   public void projectPolicy(Policy layer) {
-    lc.projectPolicy = layer == null || (layer.idleTimeout() == null && layer.pausedRetention() == null
-        && layer.maxLifetime() == null && layer.maxHold() == null) ? null : layer;
+    lc.projectPolicy = Policy.orNull(layer);
     lc.resolvePolicy();
     wakeups++;
     log.info("sandbox {}: project policy {}, effective {}", lc.sandboxId, lc.projectPolicy, lc.policy);
