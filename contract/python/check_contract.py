@@ -31,6 +31,16 @@ def new_sandbox(e2b_url):
         return json.load(response)["sandboxID"]
 
 
+async def memo_status(handle, until, seconds=2.0):
+    """The status the workflow publishes in its memo (a describe: no billed query), once `until` holds."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        status = await (await handle.describe()).memo_value("status")
+        if until(status) or asyncio.get_running_loop().time() > deadline:
+            return status
+        await asyncio.sleep(0.05)
+
+
 async def main():
     client = await Client.connect(os.environ.get("TEMPORAL_ADDRESS", "127.0.0.1:7233"))
     queue = os.environ.get("SANDMAN_TASK_QUEUE", "sandman")
@@ -58,9 +68,18 @@ async def main():
     status = await handle.query("status")
     check("signal activity counted", status["counters"]["activitySignals"] == 2, status["counters"])
 
+    published = await memo_status(handle, lambda st: st["counters"]["activitySignals"] == 2)
+    check("describe: the memo has the status, free of a query", published["state"] == "RUNNING"
+          and published["lastActivityAt"] == status["lastActivityAt"]
+          and published["counters"]["activitySignals"] == 2, published)
+    check("the status says when activity is due", published["activityDueBy"] == published["pauseDeadline"], published)
+
     paused = await handle.execute_update("pause", {"reason": "python contract check"})
     check("update pause answers PAUSED", paused["state"] == "PAUSED", paused)
     check("transition cause is 'request'", paused["transitions"][-1]["cause"] == "request", paused["transitions"])
+
+    published = await memo_status(handle, lambda st: st["state"] == "PAUSED")
+    check("the memo follows the transition", published["state"] == "PAUSED", published["state"])
 
     resumed = await handle.execute_update("resume", {})
     check("update resume answers RUNNING", resumed["state"] == "RUNNING", resumed)

@@ -57,6 +57,11 @@ final class TouchCoalescer {
     /** When the held touch is to be sent (0: nothing scheduled). */
     long flushAtMillis;
     long lastTouchMillis;
+    /**
+     * This process's own share of the margin, drawn once: processes sharing a sandbox reach their
+     * moment to send seconds apart, so the first one's signal is in the memo before the next one looks.
+     */
+    final double spread = ThreadLocalRandom.current().nextDouble(0.5);
   }
 
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
@@ -200,7 +205,8 @@ final class TouchCoalescer {
       return entry.lastSendMillis == Long.MIN_VALUE ? now : entry.lastSendMillis + UNKNOWN_DUE_WINDOW.toMillis();
     }
     long dueAfter = known.activityDueBy().toEpochMilli() - known.lastActivityAt().toEpochMilli();
-    return covered(entry) + dueAfter - marginFor(dueAfter);
+    long margin = marginFor(dueAfter);
+    return covered(entry) + dueAfter - margin - (long) (margin * entry.spread);
   }
 
   /** Never more than a quarter of the time activity lasts, so short idle timeouts keep most of it. */
@@ -240,10 +246,6 @@ final class TouchCoalescer {
 
   private void schedule(String sandboxId, Entry entry, long sendBy) {
     long when = sendBy;
-    if (window == null) { // processes sharing a sandbox spread their sends; the first one's covers the rest
-      long spread = marginFor(Long.MAX_VALUE) / 2;
-      when -= spread == 0 ? 0 : ThreadLocalRandom.current().nextLong(spread);
-    }
     if (entry.flushAtMillis != 0 && entry.flushAtMillis <= when) {
       return;
     }

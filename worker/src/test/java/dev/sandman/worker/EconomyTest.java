@@ -76,7 +76,8 @@ class EconomyTest {
     double perHour = BillableActions.total(spent) / (double) hours;
     assertThat(spent.get(BillableActions.SIGNAL)).isEqualTo(spans);
     assertThat(spent.get(BillableActions.TIMER)).isBetween((long) spans - 2, (long) spans + 1); // one per span, none for the backstop
-    assertThat(spent.getOrDefault(BillableActions.ACTIVITY, 0L)).isBetween(2L, 4L); // the backstop, about once an hour
+    // the first describe and refresh (counted when the worker was slow to run them before the snapshot), then about once an hour
+    assertThat(spent.getOrDefault(BillableActions.ACTIVITY, 0L)).isBetween(2L, 5L);
     assertThat(spent).as("%s", t.status(id).transitions()).doesNotContainKey(BillableActions.UPSERT);
     assertThat(perHour).as("Actions per active hour: %s", spent).isLessThanOrEqualTo(15);
     assertThat(t.status(id).state()).isEqualTo(SandboxState.RUNNING);

@@ -174,6 +174,12 @@ public final class SandmanTestEnv implements AutoCloseable {
             WorkflowOptions.newBuilder()
                 .setWorkflowId(Sandman.workflowId(spec.sandboxId()))
                 .setTaskQueue(TASK_QUEUE)
+                .setTypedSearchAttributes(io.temporal.common.SearchAttributes.newBuilder() // as the client starts it
+                    .set(Sandman.SA_STATE, dev.sandman.workflows.SandboxState.RUNNING.name())
+                    .set(Sandman.SA_PROJECT_ID, spec.projectId())
+                    .set(Sandman.SA_USER_ID, spec.userId())
+                    .set(Sandman.SA_TEMPLATE, spec.template() == null ? "" : spec.template())
+                    .build())
                 .build());
     WorkflowClient.start(workflow::run, spec);
     return workflow;
