@@ -64,6 +64,36 @@ class SandmanClientTest {
   }
 
   @Test
+  void aHeldTouchShowsAtOnceInThisClientsReadsAndInAnothersOnceItIsSent() throws Exception {
+    try (SandmanTestEnv t = new SandmanTestEnv();
+        SandmanClient api = new SandmanClient(t.client, t.e2b, SandmanClient.Options.defaults().withTaskQueue(SandmanTestEnv.TASK_QUEUE));
+        SandmanClient otherReplica = new SandmanClient(t.client, t.e2b, SandmanClient.Options.defaults().withTaskQueue(SandmanTestEnv.TASK_QUEUE))) {
+      String id = t.newSandbox();
+      SandboxStatus tracked = api.track(TrackRequest.of(id, "p1", "u1")).status();
+      Thread.sleep(1100);
+      api.touch(id);
+      SandboxStatus mine = api.status(id);
+      assertThat(mine.lastActivityAt()).isAfter(tracked.lastActivityAt());
+      assertThat(mine.pauseDeadline()).isEqualTo(mine.lastActivityAt().plus(Duration.ofMinutes(10)));
+      assertThat(t.memoStatus(id).lastActivityAt()).isEqualTo(tracked.lastActivityAt()); // held: nothing sent yet
+      assertThat(otherReplica.status(id).lastActivityAt()).isEqualTo(tracked.lastActivityAt());
+      assertThat(t.memoStatus(id).counters().activitySignals()).isZero();
+
+      api.close(); // a process that stops sends what it holds
+      SandboxStatus seen = null;
+      for (int i = 0; i < 50; i++) {
+        seen = otherReplica.status(id);
+        if (seen.lastActivityAt().equals(mine.lastActivityAt())) {
+          break;
+        }
+        Thread.sleep(20);
+      }
+      assertThat(seen.lastActivityAt()).isEqualTo(mine.lastActivityAt());
+      assertThat(seen.counters().activitySignals()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void listFallsBackToScanningOnTheTestServerAndSaysSo() throws Exception {
     try (SandmanTestEnv t = new SandmanTestEnv();
         SandmanClient client = new SandmanClient(t.client, t.e2b, SandmanClient.Options.defaults().withTaskQueue(SandmanTestEnv.TASK_QUEUE))) {

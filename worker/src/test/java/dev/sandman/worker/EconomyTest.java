@@ -46,9 +46,14 @@ class EconomyTest {
     assertThat(touched.lastActivityAt()).isEqualTo(t.status(id).lastActivityAt()).isAfter(touched.trackedAt());
     assertThat(touched.pauseDeadline()).isEqualTo(touched.lastActivityAt().plus(Duration.ofMinutes(10)));
 
+    workflow.hold(new dev.sandman.workflows.HoldRequest("build", Duration.ofMinutes(30)));
+    assertThat(t.memoStatus(id).holds()).hasSize(1);
+    assertThat(t.memoStatus(id).pauseDeadline()).isEqualTo(t.status(id).pauseDeadline());
+    workflow.setPolicy(dev.sandman.workflows.PolicyPatch.idleTimeout(Duration.ofMinutes(45)));
+    assertThat(t.memoStatus(id).policy().idleTimeout()).isEqualTo(Duration.ofMinutes(45));
+
     workflow.pause(ChangeRequest.none());
-    t.sleep(Duration.ofMillis(100));
-    assertThat(t.memoStatus(id).state()).isEqualTo(SandboxState.PAUSED);
+    assertThat(t.memoStatus(id).state()).isEqualTo(SandboxState.PAUSED); // in the task that answered the update
     assertThat(t.memoStatus(id).activityDueBy()).isNull();
     assertSameStatus(t.memoStatus(id), t.status(id));
 

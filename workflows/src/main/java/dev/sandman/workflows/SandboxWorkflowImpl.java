@@ -127,6 +127,8 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
   private boolean economy;
   /** The status last written to the memo, without its usage (which moves with the clock). */
   private SandboxStatus published;
+  /** A handler changed the status: the publisher writes it once all of this task's messages are handled. */
+  private boolean publishWanted;
   /** Timers started by this run that have not fired yet, with the time each fires at. */
   private final List<PendingTimer> timers = new ArrayList<>();
 
@@ -174,6 +176,9 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
       }
     }
     publishStatus(); // in the first workflow task, so a track's answer needs no query
+    if (economy) {
+      Async.procedure(this::publishWhenWanted);
+    }
     if (!lc.e2bChecked) {
       lc.e2bChecked = true;
       call("describe", () -> e2b.describe(lc.sandboxId));
@@ -218,12 +223,25 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
     return lc.toStatus(now());
   }
 
+  /** One memo write per workflow task however many signals it holds, even while the loop waits on E2B. */
+  private void publishWhenWanted() {
+    while (true) {
+      Workflow.await(() -> publishWanted);
+      publishWanted = false;
+      publishStatus();
+    }
+  }
+
   private boolean startedWithSearchAttributes() {
     io.temporal.common.SearchAttributes given = Workflow.getTypedSearchAttributes();
     return Sandman.SEARCH_ATTRIBUTES.stream().allMatch(given::containsKey);
   }
 
-  /** Writes the status to the memo when it changed: status reads then need no query (no billed Action). */
+  /**
+   * Writes the status to the memo when it changed: status reads then need no query (no billed Action).
+   * Called where the status changes (transitions, handlers) and before the loop waits, so a change is
+   * published in the workflow task that makes it, even while the loop waits on E2B.
+   */
   private void publishStatus() {
     if (!economy) {
       return;
@@ -448,8 +466,12 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
 
   private boolean runIsFull() {
     return Workflow.getInfo().isContinueAsNewSuggested()
-        || Workflow.getInfo().getHistoryLength() >= spec.eventsPerRun();
+        || Workflow.getInfo().getHistoryLength() >= spec.eventsPerRun()
+        || economy && Workflow.getInfo().getHistorySize() >= MAX_HISTORY_BYTES_PER_RUN;
   }
+
+  /** Each published status is a few KB of history: a run that signals often ends by size before events. */
+  private static final long MAX_HISTORY_BYTES_PER_RUN = 2L * 1024 * 1024;
 
   // ---- transitions ------------------------------------------------------------------------
 
@@ -711,6 +733,7 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
     }
     wakeups++;
     log.info("sandbox {}: policy now {}", lc.sandboxId, lc.policy);
+    publishWanted = true;
     return lc.toStatus(now());
   }
 
@@ -748,6 +771,7 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
     lc.resolvePolicy();
     wakeups++;
     log.info("sandbox {}: project policy {}, effective {}", lc.sandboxId, lc.projectPolicy, lc.policy);
+    publishWanted = true;
   }
 
   @Override
@@ -761,6 +785,7 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
     }
     wakeups++;
     log.info("sandbox {}: hold {} until {} ({})", lc.sandboxId, hold.holdId(), hold.expiresAt(), request.reason());
+    publishWanted = true;
     return hold;
   }
 
@@ -785,6 +810,7 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
   public SandboxStatus release(String holdId) {
     lc.holds.removeIf(hold -> hold.holdId().equals(holdId));
     wakeups++;
+    publishWanted = true;
     return lc.toStatus(now());
   }
 
@@ -814,9 +840,7 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
     Instant now = now();
     Instant at = signal == null || signal.at() == null || signal.at().isAfter(now) ? now : signal.at();
     lc.activitySignals++;
-    if (economy) {
-      wakeups++; // so the loop publishes the new deadline; the pending timer is reused
-    }
+
     switch (lc.state) {
       case RUNNING, RESUMING -> {
         if (at.isAfter(lc.lastActivityAt)) {
@@ -837,6 +861,7 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
       }
       case KILLED -> lc.staleSignals++;
     }
+    publishWanted = true; // readers see the new deadline even while the loop waits on E2B
   }
 
   @Override
