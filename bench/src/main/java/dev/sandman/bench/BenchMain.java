@@ -244,9 +244,14 @@ public final class BenchMain {
         .append("\nWhere the Actions go after: per sandbox-hour of continuous activity, one signal and one timer per idle span\n")
         .append("(the client sends the newest touch 30 s before the workflow needs it; the timer fires at the deadline it set)\n")
         .append("and about one backstop refresh an hour; per idle cycle, the timer, the pause, the PAUSED upsert, the retention\n")
-        .append("timer, the waking signal, the connect and the RUNNING upsert; per sandbox tracked, its start, the worker's local\n")
-        .append("activities (operator config, project), the first E2B describe and the project's join. Status reads cost nothing:\n")
-        .append("they describe the workflow and read the status it publishes in its memo.\n");
+        .append("timer, the waking signal, the connect and the RUNNING upsert; per sandbox tracked, its start, one workflow task\n")
+        .append("of local activities (the operator's config and the project's layer, read from the project's memo: nothing is sent\n")
+        .append("to the project), the first E2B describe and the first idle timer. Status reads cost nothing: they describe the\n")
+        .append("workflow and read the status it publishes in its memo.\n\n")
+        .append("The floor, and why the cost is not lower: on this trace a sandbox pauses about 6 times a day, and each pause and\n")
+        .append("resume needs at least the idle timer, the pause call, the waking signal and the connect (4 Actions, $0.0002),\n")
+        .append("against about $0.03 of waste per sandbox-day that the cron leaves; with an hour or two of activity between\n")
+        .append("pauses (one signal and one timer per idle span), Sandman's bill is a few percent of the cron's waste at list price.\n");
     Files.writeString(out.resolve("economy.md"), md.toString());
     System.out.println(md);
     summary.put("actions_per_active_hour", round1(active.actionsPerHour()));

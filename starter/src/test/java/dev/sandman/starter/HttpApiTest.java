@@ -221,16 +221,28 @@ class HttpApiTest {
   }
 
   @Test
-  void aBurstOfTouchesBecomesAFewSignalsAndTheLastOneCounts() throws Exception {
+  void aBurstOfTouchesIsHeldAndSentAsOneSignalBeforeItIsDue() throws Exception {
     String id = h.t.newSandbox();
-    h.admin("POST", "/v1/sandboxes", h.trackBody(id, "p1", "u1"));
-    int touches = 500;
+    h.admin("POST", "/v1/sandboxes", "{\"sandboxId\":\"" + id + "\",\"projectId\":\"p1\",\"userId\":\"u1\","
+        + "\"policy\":{\"idleTimeout\":\"PT12S\"}}");
+    int touches = 100;
     for (int i = 0; i < touches; i++) {
       assertThat(h.admin("POST", "/v1/sandboxes/" + id + "/activity", null).status()).isEqualTo(202);
     }
-    Thread.sleep(1500); // the trailing signal goes out when the window closes
-    long signals = h.admin("GET", "/v1/sandboxes/" + id, null).body().get("counters").get("activitySignals").asLong();
-    assertThat(signals).isBetween(1L, 10L);
+    ApiHarness.Reply held = h.admin("GET", "/v1/sandboxes/" + id, null);
+    assertThat(held.body().get("counters").get("activitySignals").asLong()).isZero(); // nothing sent yet
+    java.time.Instant lastTouch = java.time.Instant.parse(held.text("lastActivityAt")); // but this API shows it
+    assertThat(lastTouch).isAfter(java.time.Instant.parse(held.text("trackedAt")));
+    assertThat(java.time.Instant.parse(held.text("pauseDeadline"))).isEqualTo(lastTouch.plusSeconds(12));
+
+    ApiHarness.Reply sent = held; // sent 3 to 4.5 s before it is due (a quarter of the span, and this process's spread)
+    for (int i = 0; i < 60 && sent.body().get("counters").get("activitySignals").asLong() == 0; i++) {
+      Thread.sleep(200);
+      sent = h.admin("GET", "/v1/sandboxes/" + id, null);
+    }
+    assertThat(sent.body().get("counters").get("activitySignals").asLong()).isEqualTo(1);
+    assertThat(sent.text("state")).isEqualTo("RUNNING");
+    assertThat(h.t.memoStatus(id).lastActivityAt()).isEqualTo(lastTouch);
   }
 
   @Test
