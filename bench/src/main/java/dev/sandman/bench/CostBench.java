@@ -101,13 +101,7 @@ final class CostBench {
    */
   static Run runSandman(Trace trace, int shardSize, int parallel) throws Exception {
     long wall = System.nanoTime();
-    ExecutorService shards = Executors.newFixedThreadPool(Math.max(1, parallel));
-    List<Future<Run>> runs = new ArrayList<>();
-    for (int from = 0; from < trace.sandboxes; from += shardSize) {
-      int lo = from;
-      int hi = Math.min(trace.sandboxes, from + shardSize);
-      runs.add(shards.submit(() -> runSandman(trace.slice(lo, hi))));
-    }
+    List<Future<Run>> runs = inShards(trace, shardSize, parallel, CostBench::runSandman);
     Map<Integer, List<Instant>> pauses = new HashMap<>();
     Map<String, Long> calls = new TreeMap<>();
     long writes = 0;
@@ -121,8 +115,24 @@ final class CostBench {
       System.out.printf("  Sandman shard %d/%d (%d sandboxes) replayed in %.0f s%n", i + 1, runs.size(),
           Math.min(shardSize, trace.sandboxes - offset), run.wallSeconds());
     }
-    shards.shutdown();
     return new Run("Sandman", pauses, calls, writes, Instant.EPOCH, (System.nanoTime() - wall) / 1e9);
+  }
+
+  /** A replay of a slice of the trace, in its own environment. */
+  interface ShardReplay<T> {
+    T replay(Trace slice) throws Exception;
+  }
+
+  /** Replays the trace in slices of {@code shardSize} sandboxes, {@code parallel} at a time; the results in order. */
+  static <T> List<Future<T>> inShards(Trace trace, int shardSize, int parallel, ShardReplay<T> replay) {
+    ExecutorService shards = Executors.newFixedThreadPool(Math.max(1, parallel));
+    List<Future<T>> runs = new ArrayList<>();
+    for (int from = 0; from < trace.sandboxes; from += shardSize) {
+      Trace slice = trace.slice(from, Math.min(trace.sandboxes, from + shardSize));
+      runs.add(shards.submit(() -> replay.replay(slice)));
+    }
+    shards.shutdown(); // runs what was submitted, then ends its threads
+    return runs;
   }
 
   static Run runSandman(Trace trace) throws Exception {

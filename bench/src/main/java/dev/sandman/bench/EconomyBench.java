@@ -28,8 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -290,13 +288,7 @@ final class EconomyBench {
 
   static TraceRun trace(Trace trace, Setting setting, int readEverySeconds, int shardSize, int parallel) throws Exception {
     long wall = System.nanoTime();
-    ExecutorService shards = Executors.newFixedThreadPool(Math.max(1, parallel));
-    List<Future<TraceRun>> runs = new ArrayList<>();
-    for (int from = 0; from < trace.sandboxes; from += shardSize) {
-      int lo = from;
-      int hi = Math.min(trace.sandboxes, from + shardSize);
-      runs.add(shards.submit(() -> traceShard(trace.slice(lo, hi), setting, readEverySeconds)));
-    }
+    List<Future<TraceRun>> runs = CostBench.inShards(trace, shardSize, parallel, slice -> traceShard(slice, setting, readEverySeconds));
     Map<Integer, List<Instant>> pauses = new HashMap<>();
     Map<String, Long> calls = new TreeMap<>();
     Map<String, Long> actions = new TreeMap<>();
@@ -317,7 +309,6 @@ final class EconomyBench {
       readActions += shard.spend().readActions();
       System.out.printf("  %s: shard %d/%d replayed in %.0f s%n", setting.name(), i + 1, runs.size(), shard.spend().wallSeconds());
     }
-    shards.shutdown();
     double seconds = (System.nanoTime() - wall) / 1e9;
     return new TraceRun(new CostBench.Run("Sandman (" + setting.name() + ")", pauses, calls, touches, Instant.EPOCH, seconds),
         new Spend(actions, events, touches, reads, readActions, seconds));
