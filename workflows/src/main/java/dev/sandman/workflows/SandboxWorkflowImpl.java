@@ -8,7 +8,6 @@ import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.TimeoutFailure;
 import io.temporal.workflow.CancellationScope;
-import io.temporal.workflow.ContinueAsNewOptions;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInit;
@@ -193,11 +192,7 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
         if (commands.isEmpty()) {
           lc.runs++;
           log.info("sandbox {} continues as new (run {})", lc.sandboxId, lc.runs);
-          if (economy) { // the next run starts with the status readers need, not an empty memo
-            Workflow.continueAsNew(ContinueAsNewOptions.newBuilder()
-                .setMemo(Map.of(SandboxStatus.MEMO_KEY, lc.toStatus(now()))).build(), spec.carrying(lc));
-          }
-          Workflow.continueAsNew(spec.carrying(lc));
+          Workflow.continueAsNew(spec.carrying(lc)); // the next run publishes its status in its first task
         }
       } else if (lc.state == SandboxState.RUNNING) {
         stepRunning(now());
