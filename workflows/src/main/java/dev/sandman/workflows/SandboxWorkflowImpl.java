@@ -218,10 +218,13 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
     return lc.toStatus(now());
   }
 
-  /** One memo write per workflow task however many signals it holds, even while the loop waits on E2B. */
+  /**
+   * One memo write per workflow task however many signals it holds, even while the loop waits on E2B;
+   * none once the run is full: it is about to continue as new, and the next run publishes in its first task.
+   */
   private void publishWhenWanted() {
     while (true) {
-      Workflow.await(() -> publishWanted);
+      Workflow.await(() -> publishWanted && !runIsFull());
       publishWanted = false;
       publishStatus();
     }
