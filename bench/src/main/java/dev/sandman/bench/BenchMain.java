@@ -248,10 +248,12 @@ public final class BenchMain {
         .append("of local activities (the operator's config and the project's layer, read from the project's memo: nothing is sent\n")
         .append("to the project), the first E2B describe and the first idle timer. Status reads cost nothing: they describe the\n")
         .append("workflow and read the status it publishes in its memo.\n\n")
-        .append("The floor, and why the cost is not lower: on this trace a sandbox pauses about 6 times a day, and each pause and\n")
-        .append("resume needs at least the idle timer, the pause call, the waking signal and the connect (4 Actions, $0.0002),\n")
-        .append("against about $0.03 of waste per sandbox-day that the cron leaves; with an hour or two of activity between\n")
-        .append("pauses (one signal and one timer per idle span), Sandman's bill is a few percent of the cron's waste at list price.\n");
+        .append("Why not lower: the floor of a push design is one signal and one timer per idle-timeout span of activity and,\n")
+        .append("per pause and resume, the idle timer, the pause call, the waking signal and the connect. On this trace a sandbox\n")
+        .append("runs about 7 hours a day (about 44 spans) and pauses about 6 times: about 110 Actions per sandbox-day at the\n")
+        .append("floor, $5.50 per 1,000 sandbox-days, a fifth of what the cron wastes here. A ratio of 0.02 is out of reach for\n")
+        .append("any design that pauses and resumes through Temporal at list price; it would take E2B's own auto-pause as the\n")
+        .append("pause (its timeout kept at the idle deadline) with Temporal reconciling from E2B's events.\n");
     Files.writeString(out.resolve("economy.md"), md.toString());
     System.out.println(md);
     summary.put("actions_per_active_hour", round1(active.actionsPerHour()));
