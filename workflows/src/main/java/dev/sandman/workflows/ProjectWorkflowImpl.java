@@ -36,6 +36,8 @@ public class ProjectWorkflowImpl implements ProjectWorkflow {
   private int pushedRound;
   private int lastFailures;
   private boolean economy;
+  /** Set once run() knows its version: an update in the first task waits for it. */
+  private boolean started;
   private int lastMembers;
 
   /** One push may reach many sandboxes: a long attempt that heartbeats, retried until done. */
@@ -52,6 +54,7 @@ public class ProjectWorkflowImpl implements ProjectWorkflow {
   @Override
   public void run(ProjectState initial) {
     economy = Workflow.getVersion("economy", Workflow.DEFAULT_VERSION, 1) >= 1;
+    started = true;
     if (economy) {
       runWithoutMembers();
       return;
@@ -148,6 +151,7 @@ public class ProjectWorkflowImpl implements ProjectWorkflow {
 
   @Override
   public ProjectStatus setPolicy(Policy layer) {
+    Workflow.await(() -> started); // the client starts the workflow and updates it at once
     Policy cleared = Policy.orNull(layer);
     state = new ProjectState(state.projectId(), cleared, state.members());
     int round = ++pushRound;
