@@ -53,7 +53,7 @@ class StormsAndValidatorsTest {
         for (int burst = 0; burst < 20; burst++) {
           List<CompletableFuture<Void>> sent = new ArrayList<>();
           for (int i = 0; i < 1000; i++) {
-            sent.add(CompletableFuture.runAsync(() -> workflow.activity(ActivitySignal.now()), senders));
+            sent.add(CompletableFuture.runAsync(() -> t.signalActivity(workflow), senders));
           }
           sent.forEach(CompletableFuture::join);
           t.sleep(Duration.ofSeconds(2)); // the gap between bursts lets a full run continue as new

@@ -73,7 +73,7 @@ class HistoryTest {
     int signals = 0;
     for (int burst = 0; burst < 21; burst++) {
       for (int i = 0; i < 500; i++, signals++) {
-        workflow.activity(ActivitySignal.now());
+        t.signalActivity(workflow);
       }
       t.sleep(Duration.ofSeconds(5)); // a user pauses between bursts
     }
@@ -101,7 +101,7 @@ class HistoryTest {
     SandboxWorkflow workflow = t.track(SandboxSpec.of(id, "p1", "u1", Policy.defaults()).withMaxEventsPerRun(500));
     int signals = 5_000;
     for (int i = 0; i < signals; i++) {
-      workflow.activity(ActivitySignal.now());
+      t.signalActivity(workflow);
     }
     t.sleep(Duration.ofSeconds(1));
     SandboxStatus status = t.status(id);

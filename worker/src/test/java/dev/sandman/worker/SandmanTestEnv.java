@@ -207,6 +207,31 @@ public final class SandmanTestEnv implements AutoCloseable {
     return client.newWorkflowStub(dev.sandman.workflows.ProjectWorkflow.class, Sandman.projectWorkflowId(projectId));
   }
 
+  /**
+   * Sends an activity signal; refused with "not found" it is sent again. Temporal's Java test server
+   * closes a run before it registers the run that continues it, so a signal in that window is refused
+   * (not recorded, so sending it again double-counts nothing); the real server does both at once
+   * (the integration tier sends 12,000 signals through continue-as-new without a retry).
+   */
+  public void signalActivity(SandboxWorkflow workflow) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        workflow.activity(dev.sandman.workflows.ActivitySignal.now());
+        return;
+      } catch (io.temporal.client.WorkflowNotFoundException closingRun) {
+        if (attempt == 20) {
+          throw closingRun;
+        }
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw closingRun;
+        }
+      }
+    }
+  }
+
   /** The status the workflow published in its memo (what status reads see), read as they read it. */
   public SandboxStatus memoStatus(String sandboxId) {
     var response = env.getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(
