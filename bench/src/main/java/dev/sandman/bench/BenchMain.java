@@ -117,7 +117,7 @@ public final class BenchMain {
     double ratio = baseline.wasteMinutes() == 0 ? 0 : sandman.wasteMinutes() / baseline.wasteMinutes();
     StringBuilder md = new StringBuilder();
     md.append("# Cost and precision: Sandman against the polling cron it replaces\n\n")
-        .append("Command: `").append(command).append("`  \nMachine: ").append(machine).append("  \nDate: ").append(LocalDate.now()).append("\n\n")
+        .append(provenance(command, machine))
         .append(String.format("Trace: %d sandboxes, %d user actions over 24 simulated hours (seed %d): sessions of an action every 10 s to 2 min,%n"
             + "separated by gaps of 8-10 min (20%%), 10-20 min (10%%), 20 min-2 h (55%%) or 3-12 h (15%%); 15%% of users never return.%n"
             + "Both designs replay it in Temporal's time-skipping test environment against the E2B simulator. Idle timeout 10 min; the%n"
@@ -155,6 +155,11 @@ public final class BenchMain {
     summary.put("baseline_pause_lateness_p99_seconds", baseline.latenessP99());
     summary.put("sandman_waste_minutes", sandman.wasteMinutes());
     summary.put("baseline_waste_minutes", baseline.wasteMinutes());
+  }
+
+  /** The lines under each result's title: what made it, where, when. */
+  private static String provenance(String command, String machine) {
+    return "Command: `" + command + "`  \nMachine: " + machine + "  \nDate: " + LocalDate.now() + "\n\n";
   }
 
   private static String ratio(double r) {
@@ -202,7 +207,7 @@ public final class BenchMain {
 
     StringBuilder md = new StringBuilder();
     md.append("# Economy: what Sandman costs Temporal, in Actions and dollars\n\n")
-        .append("Command: `").append(command).append("`  \nMachine: ").append(machine).append("  \nDate: ").append(LocalDate.now()).append("\n\n")
+        .append(provenance(command, machine))
         .append("Counted by Temporal Cloud's rules ($50 per million Actions at list price): every start (continue-as-new included),\n")
         .append("signal, timer started, activity scheduled or retried, search-attribute upsert, update, signal sent by a workflow\n")
         .append("and workflow task with local activities, read from every recorded history (all runs of every workflow), plus the\n")
@@ -319,7 +324,7 @@ public final class BenchMain {
       int eventsPerRun = SandboxSpec.DEFAULT_MAX_EVENTS_PER_RUN;
       StringBuilder md = new StringBuilder();
       md.append("# What Sandman costs Temporal\n\n")
-          .append("Command: `").append(command).append("`  \nMachine: ").append(machine).append("  \nDate: ").append(LocalDate.now()).append("\n\n")
+          .append(provenance(command, machine))
           .append("| measure | value |\n|---|---|\n")
           .append(String.format("| history events per sandbox-hour of continuous activity (a signal every 30 s) | %d (%.1f per signal) |%n", perHour, perHour / 120.0))
           .append(String.format("| history events per idle cycle (timer fires, pause, activity, resume) | %d |%n", perCycle))
@@ -360,7 +365,7 @@ public final class BenchMain {
     }
     StringBuilder md = new StringBuilder();
     md.append("# Throughput and scale on this machine (wall clock)\n\n")
-        .append("Command: `").append(command).append("`  \nMachine: ").append(machine).append("  \nDate: ").append(LocalDate.now()).append("\n\n")
+        .append(provenance(command, machine))
         .append("One JVM holds Temporal's Java test server (real time), a Sandman worker, the E2B simulator and the load generator.\n")
         .append("SDK defaults: 8 client threads, default worker options. Tuned: 32 client threads, 8 workflow-task pollers,\n")
         .append("400 workflow-task slots, a 20,000-entry sticky cache, and the futex hash sized for the workflow threads as the\n")
@@ -419,7 +424,7 @@ public final class BenchMain {
         java.util.Arrays.stream(stringArg(args, "--signal-rates", "500,1000").split(",")).mapToInt(Integer::parseInt).toArray(), workerEnv);
     StringBuilder md = new StringBuilder();
     md.append("# Scale: open sandboxes and the worker's heap (wall clock)\n\n")
-        .append("Command: `").append(command).append("`  \nMachine: ").append(machine).append("  \nDate: ").append(LocalDate.now()).append("\n\n")
+        .append(provenance(command, machine))
         .append("Temporal's Java test server (real time) and the E2B simulator run in a second JVM; this JVM holds one Sandman\n")
         .append("worker, built as `sandman worker` builds it, from these variables: ")
         .append(String.join(", ", result.workerEnv().entrySet().stream().map(e -> "`" + e.getKey() + "=" + e.getValue() + "`").toList()))

@@ -261,8 +261,8 @@ final class EconomyBench {
       SandmanClient client = app.replicas.get(0);
       client.track(TrackRequest.of(id, "bench", "u"));
       app.env.sleepUntil(Instant.ofEpochMilli(app.env.env.currentTimeMillis()).plusSeconds(60));
-      Map<String, Long> before = app.spend(0, 0, 0, 0).actions();
-      long eventsBefore = app.spend(0, 0, 0, 0).historyEvents();
+      Spend tracked = app.spend(0, 0, 0, 0);
+      Map<String, Long> before = tracked.actions();
       app.env.sleepUntil(Instant.ofEpochMilli(app.env.env.currentTimeMillis()).plus(Duration.ofMinutes(12)));
       Instant back = Instant.ofEpochMilli(app.env.env.currentTimeMillis());
       client.touch(id, back);
@@ -281,7 +281,7 @@ final class EconomyBench {
       if (app.env.sim.count("pause", id) != 1 || !"running".equals(app.env.sim.stateOf(id))) {
         throw new IllegalStateException("the idle cycle did not pause once and resume: " + app.env.sim.calls());
       }
-      return new Spend(cycle, after.historyEvents() - eventsBefore, 1, 0, 0, after.wallSeconds());
+      return new Spend(cycle, after.historyEvents() - tracked.historyEvents(), 1, 0, 0, after.wallSeconds());
     }
   }
 

@@ -174,8 +174,9 @@ public final class SandmanClient implements AutoCloseable {
     long giveUpAt = System.nanoTime() + FIRST_STATUS_WAIT.toNanos();
     while (true) {
       Optional<WorkflowExecutionInfo> info = describe(sandboxId);
-      if (info.isPresent() && info.get().getMemo().containsFields(SandboxStatus.MEMO_KEY)) {
-        return status(sandboxId);
+      Optional<SandboxStatus> published = info.flatMap(this::publishedStatus);
+      if (published.isPresent()) {
+        return published.get();
       }
       if (System.nanoTime() > giveUpAt) {
         return queryStatus(sandboxId);
@@ -278,14 +279,23 @@ public final class SandmanClient implements AutoCloseable {
     if (info.isEmpty()) {
       throw notTracked(sandboxId);
     }
-    Optional<SandboxStatus> published = StatusMemo.read(info.get().getMemo());
-    boolean open = info.get().getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
-    if (published.isPresent() && (open || info.get().getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED)) {
-      SandboxStatus status = published.get();
-      remember(status);
-      return status.asOf(clock.instant()).withActivity(touches.newestTouch(sandboxId));
+    return publishedStatus(info.get()).orElseGet(() -> queryStatus(sandboxId));
+  }
+
+  /**
+   * The status a running or completed (KILLED) workflow published, as of now with the touches this
+   * client holds; empty for a run that published none, or a workflow that ended another way.
+   */
+  private Optional<SandboxStatus> publishedStatus(WorkflowExecutionInfo info) {
+    WorkflowExecutionStatus ended = info.getStatus();
+    if (ended != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
+        && ended != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED) {
+      return Optional.empty();
     }
-    return queryStatus(sandboxId);
+    return StatusMemo.read(info.getMemo()).map(status -> {
+      remember(status);
+      return status.asOf(clock.instant()).withActivity(touches.newestTouch(status.sandboxId()));
+    });
   }
 
   /** The workflow's own answer: the {@code status} query (a billed Action), or a killed sandbox's result. */
@@ -606,10 +616,8 @@ public final class SandmanClient implements AutoCloseable {
               .setNamespace(temporal.getOptions().getNamespace())
               .setExecution(WorkflowExecution.newBuilder().setWorkflowId(Sandman.projectWorkflowId(projectId)))
               .build());
-      var memo = response.getWorkflowExecutionInfo().getMemo().getFieldsMap().get(ProjectStatus.MEMO_KEY);
-      published = memo != null
-          ? temporal.getOptions().getDataConverter().fromPayload(memo, ProjectStatus.class, ProjectStatus.class)
-          : temporal.newWorkflowStub(ProjectWorkflow.class, Sandman.projectWorkflowId(projectId)).status(); // an earlier run
+      published = StatusMemo.readProject(response.getWorkflowExecutionInfo().getMemo())
+          .orElseGet(() -> temporal.newWorkflowStub(ProjectWorkflow.class, Sandman.projectWorkflowId(projectId)).status()); // an earlier run
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
         throw translate(null, e);

@@ -40,7 +40,7 @@ final class TouchCoalescer {
   /** Entries untouched this long, with nothing held, are forgotten. */
   private static final Duration FORGET_AFTER = Duration.ofHours(1);
   private static final int FORGET_ABOVE = 10_000;
-  /** A read long enough ago that any clock difference to it is stale, without overflowing. */
+  /** A read or send long enough ago that any clock difference to it is stale, without overflowing. */
   private static final long NEVER = Long.MIN_VALUE / 4;
 
   private static final class Entry {
@@ -51,7 +51,7 @@ final class TouchCoalescer {
     /** The newest activity time this process has sent (0: none). */
     long sentAtMillis;
     /** When this process last sent (the fixed window's clock). */
-    long lastSendMillis = Long.MIN_VALUE;
+    long lastSendMillis = NEVER;
     /** The newest touch not sent yet (0: none). */
     long pendingAtMillis;
     /** When the held touch is to be sent (0: nothing scheduled). */
@@ -181,10 +181,6 @@ final class TouchCoalescer {
     });
   }
 
-  int size() {
-    return entries.size();
-  }
-
   // ---- the rule -----------------------------------------------------------------------------
 
   /** The newest activity the workflow is known to have. */
@@ -196,13 +192,13 @@ final class TouchCoalescer {
   /** The clock time by which newer activity has to be sent; at or before now means at once. */
   private long sendBy(Entry entry, long now) {
     if (window != null) {
-      return entry.lastSendMillis == Long.MIN_VALUE ? now : entry.lastSendMillis + windowFor(entry);
+      return entry.lastSendMillis == NEVER ? now : entry.lastSendMillis + windowFor(entry);
     }
     SandboxStatus known = entry.known;
     if (known == null || known.state() != SandboxState.RUNNING || known.activityDueBy() == null
         || known.lastActivityAt() == null) {
       // waking it, failing on a killed one, or a run that publishes no status: at once, once a second at most
-      return entry.lastSendMillis == Long.MIN_VALUE ? now : entry.lastSendMillis + UNKNOWN_DUE_WINDOW.toMillis();
+      return entry.lastSendMillis == NEVER ? now : entry.lastSendMillis + UNKNOWN_DUE_WINDOW.toMillis();
     }
     long dueAfter = known.activityDueBy().toEpochMilli() - known.lastActivityAt().toEpochMilli();
     long margin = marginFor(dueAfter);
@@ -244,14 +240,13 @@ final class TouchCoalescer {
     }
   }
 
+  /** Sends the held touch at {@code sendBy}, unless a send is already scheduled no later. */
   private void schedule(String sandboxId, Entry entry, long sendBy) {
-    long when = sendBy;
-    if (entry.flushAtMillis != 0 && entry.flushAtMillis <= when) {
+    if (entry.flushAtMillis != 0 && entry.flushAtMillis <= sendBy) {
       return;
     }
-    entry.flushAtMillis = when;
-    long scheduled = when;
-    scheduler.at(Instant.ofEpochMilli(when), () -> flush(sandboxId, entry, scheduled, 0));
+    entry.flushAtMillis = sendBy;
+    scheduler.at(Instant.ofEpochMilli(sendBy), () -> flush(sandboxId, entry, sendBy, 0));
   }
 
   /** Sends the held touch if it is still needed; {@code since}: when sending it first failed (0: it has not). */

@@ -10,11 +10,10 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import dev.sandman.workflows.Policy;
 import dev.sandman.workflows.ProjectPush;
-import dev.sandman.workflows.ProjectStatus;
+import dev.sandman.workflows.StatusMemo;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.activity.Activity;
-import io.temporal.api.common.v1.Payload;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
@@ -72,11 +71,9 @@ public final class WorkerOperatorActivities implements OperatorActivities {
     if (info.getStatus() != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
       return null;
     }
-    Payload published = info.getMemo().getFieldsMap().get(ProjectStatus.MEMO_KEY);
-    if (published != null) {
-      return client.getOptions().getDataConverter().fromPayload(published, ProjectStatus.class, ProjectStatus.class).policy();
-    }
-    return client.newWorkflowStub(ProjectWorkflow.class, Sandman.projectWorkflowId(projectId)).status().policy(); // an earlier run
+    return StatusMemo.readProject(info.getMemo())
+        .orElseGet(() -> client.newWorkflowStub(ProjectWorkflow.class, Sandman.projectWorkflowId(projectId)).status()) // an earlier run
+        .policy();
   }
 
   /** Signals sent at once by one push: enough to reach a large project in minutes, few for the server. */

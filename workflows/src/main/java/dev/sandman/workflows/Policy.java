@@ -43,12 +43,6 @@ public record Policy(
   }
 
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(10);
-
-  /** A layer that sets nothing is no layer. */
-  public static Policy orNull(Policy layer) {
-    return layer == null || (layer.idleTimeout() == null && layer.pausedRetention() == null && layer.maxLifetime() == null
-        && layer.maxHold() == null) ? null : layer;
-  }
   public static final Duration DEFAULT_PAUSED_RETENTION = Duration.ofDays(30);
   public static final Duration MIN_IDLE_TIMEOUT = Duration.ofSeconds(1);
   public static final Duration MAX_IDLE_TIMEOUT = Duration.ofDays(7);
@@ -56,6 +50,12 @@ public record Policy(
   public static final Duration MAX_RETENTION = Duration.ofDays(3650);
   public static final Duration MIN_LIFETIME = Duration.ofSeconds(10);
   public static final Duration MAX_LIFETIME = Duration.ofDays(3650);
+
+  /** A layer that sets nothing is no layer. */
+  public static Policy orNull(Policy layer) {
+    return layer == null || (layer.idleTimeout() == null && layer.pausedRetention() == null && layer.maxLifetime() == null
+        && layer.maxHold() == null) ? null : layer;
+  }
 
   public static Policy defaults() {
     return new Policy(DEFAULT_IDLE_TIMEOUT, DEFAULT_PAUSED_RETENTION, null, null);

@@ -119,9 +119,9 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
   /** Runs of this version keep pending timers for reuse instead of cancelling them. */
   private boolean keepTimers;
   /**
-   * Runs of this version publish their status in the memo (reads cost no query), wake on activity
-   * to do so, refresh the backstop without a timer of its own and upsert the state search attribute
-   * only for the states a sandbox rests in.
+   * Runs of this version publish their status in the memo (reads cost no query), read the project's
+   * layer instead of joining it, refresh the backstop without a timer of its own and upsert the state
+   * search attribute only for the states a sandbox rests in.
    */
   private boolean economy;
   /** The status last written to the memo, without its usage (which moves with the clock). */
@@ -144,9 +144,9 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
   @Override
   public SandboxStatus run(SandboxSpec ignored) {
     boolean fresh = lc.transitions.isEmpty();
+    economy = Workflow.getVersion("economy", Workflow.DEFAULT_VERSION, 1) >= 1;
     if (fresh) {
       lc.record(new Transition(null, SandboxState.RUNNING, lc.trackedAt, Cause.TRACK));
-      economy = Workflow.getVersion("economy", Workflow.DEFAULT_VERSION, 1) >= 1;
       if (!economy || !startedWithSearchAttributes()) { // set at start they cost nothing; an upsert is billed
         Workflow.upsertTypedSearchAttributes(
             Sandman.SA_STATE.valueSet(lc.state.name()),
@@ -155,8 +155,6 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
             Sandman.SA_TEMPLATE.valueSet(nullToEmpty(lc.template)));
       }
       log.info("sandbox {} tracked (project {}, user {})", lc.sandboxId, lc.projectId, lc.userId);
-    } else {
-      economy = Workflow.getVersion("economy", Workflow.DEFAULT_VERSION, 1) >= 1;
     }
     // version gate: runs recorded before policy layers and events replay without these commands
     layered = Workflow.getVersion("operator-config", Workflow.DEFAULT_VERSION, 1) >= 1;
@@ -356,8 +354,9 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
     lc.holds.removeIf(hold -> !hold.expiresAt().isAfter(now));
     Instant lifetime = later(lc.lifetimeDeadline(), lc.e2bRetryAt);
     Instant idleAt = later(lc.pauseDeadline(), lc.e2bRetryAt);
-    Instant backstopAt = later(backstopRefreshAt(), lc.e2bRetryAt);
-    Instant backstopEarliest = economy ? later(backstopRefreshAt().minus(backstopWindow()), lc.e2bRetryAt) : backstopAt;
+    Instant refreshAt = backstopRefreshAt();
+    Instant backstopAt = later(refreshAt, lc.e2bRetryAt);
+    Instant backstopEarliest = economy ? later(refreshAt.minus(backstopWindow()), lc.e2bRetryAt) : backstopAt;
     Instant warnAt = pendingWarning(lc.pauseWarningAt(), lc.pauseDeadline(), lc.warnedPauseDeadline);
     if (warnAt != null && !now.isBefore(warnAt) && now.isBefore(lc.pauseDeadline())) {
       lc.warnedPauseDeadline = lc.pauseDeadline();
@@ -838,7 +837,6 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
     Instant now = now();
     Instant at = signal == null || signal.at() == null || signal.at().isAfter(now) ? now : signal.at();
     lc.activitySignals++;
-
     switch (lc.state) {
       case RUNNING, RESUMING -> {
         if (at.isAfter(lc.lastActivityAt)) {
