@@ -14,6 +14,8 @@ public enum FailureType {
   E2B_UNAVAILABLE,
   /** The request is impossible in the sandbox's current state. */
   INVALID_STATE,
+  /** The request names something that does not exist (a hold). */
+  NOT_FOUND,
   /** The request's arguments are invalid. */
   INVALID_ARGUMENT
 }

@@ -30,9 +30,7 @@ public record OperatorConfig(
 
   /** The effective policy: sandbox over project over the operator's defaults, within the limits. */
   public Policy resolve(Policy project, Policy sandbox) {
-    Policy merged = sandbox == null ? null : sandbox.over(project);
-    merged = merged == null ? (project == null ? defaults : project.over(defaults)) : merged.over(defaults);
-    merged = merged.over(Policy.defaults());
+    Policy merged = Policy.stack(sandbox, project, defaults);
     return new Policy(
         clamp(merged.idleTimeout(), minIdleTimeout, maxIdleTimeout),
         clamp(merged.pausedRetention(), null, maxPausedRetention),

@@ -75,18 +75,25 @@ public record Policy(
         patch.maxHold() != null ? patch.maxHold() : maxHold);
   }
 
-  /** A patch over the defaults: unset fields take the default values. */
-  public static Policy fromPatch(PolicyPatch patch) {
-    return defaults().merge(patch);
-  }
-
   /** Problems with this policy as a layer: set fields must be in bounds, unset ones are fine. */
   public List<FieldError> validateLayer() {
-    return new Policy(
-        idleTimeout != null ? idleTimeout : DEFAULT_IDLE_TIMEOUT,
-        pausedRetention != null ? pausedRetention : DEFAULT_PAUSED_RETENTION,
-        maxLifetime, maxHold).validate();
+    return stack(this).validate();
   }
+
+  /**
+   * The policy the layers make, the first layer that sets a field winning, with the built-in defaults
+   * under them all: the one place defaults are filled in. Null layers are skipped.
+   */
+  public static Policy stack(Policy... layers) {
+    Policy merged = defaults();
+    for (int i = layers.length - 1; i >= 0; i--) {
+      if (layers[i] != null) {
+        merged = layers[i].over(merged);
+      }
+    }
+    return merged;
+  }
+
 
   /** Problems with this policy, one message per field; empty when valid. */
   public List<FieldError> validate() {

@@ -1,5 +1,6 @@
 package dev.sandman.workflows;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Duration;
 
@@ -17,5 +18,12 @@ public record PolicyPatch(
 
   public static PolicyPatch idleTimeout(Duration idleTimeout) {
     return new PolicyPatch(idleTimeout, null, null, null, null);
+  }
+
+  /** Changes nothing. */
+  @JsonIgnore
+  public boolean isEmpty() {
+    return idleTimeout == null && pausedRetention == null && maxLifetime == null && maxHold == null
+        && !Boolean.TRUE.equals(clearMaxLifetime);
   }
 }

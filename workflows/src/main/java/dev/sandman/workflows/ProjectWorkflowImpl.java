@@ -3,6 +3,7 @@ package dev.sandman.workflows;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.ExternalWorkflowStub;
 import io.temporal.workflow.Promise;
+import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Workflow;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -170,11 +171,10 @@ public class ProjectWorkflowImpl implements ProjectWorkflow {
 
   @Override
   public void validateSetPolicy(Policy layer) {
-    if (layer != null) {
-      List<Policy.FieldError> errors = layer.validateLayer();
-      if (!errors.isEmpty()) {
-        throw new IllegalArgumentException(errors.get(0).message());
-      }
+    try {
+      Limits.layer(layer);
+    } catch (Rejection r) {
+      throw ApplicationFailure.newNonRetryableFailure(r.getMessage(), r.type().name(), r.field());
     }
   }
 

@@ -44,13 +44,6 @@ public record SandboxSpec(
 
   /** The policy with every unset field taking its default. */
   public Policy effectivePolicy() {
-    Policy defaults = Policy.defaults();
-    if (policy == null) {
-      return defaults;
-    }
-    return new Policy(
-        policy.idleTimeout() != null ? policy.idleTimeout() : defaults.idleTimeout(),
-        policy.pausedRetention() != null ? policy.pausedRetention() : defaults.pausedRetention(),
-        policy.maxLifetime());
+    return Policy.stack(policy);
   }
 }

@@ -52,19 +52,11 @@ class LifecycleTest {
   }
 
   @Test
-  void e2bFailuresBackOffExponentiallyUpToHalfAnHour() {
-    Lifecycle lc = tracked(Policy.defaults());
-    LastError error = new LastError(T0, "pause", "E2B_UNAVAILABLE", "down");
-    lc.e2bFailed(error, T0);
-    assertThat(lc.e2bRetryAt).isEqualTo(T0.plusSeconds(30));
-    lc.e2bFailed(error, T0);
-    assertThat(lc.e2bRetryAt).isEqualTo(T0.plusSeconds(60));
-    for (int i = 0; i < 20; i++) {
-      lc.e2bFailed(error, T0);
-    }
-    assertThat(lc.e2bRetryAt).isEqualTo(T0.plus(Duration.ofMinutes(30)));
-    lc.e2bSucceeded();
-    assertThat(lc.e2bRetryAt).isNull();
-    assertThat(lc.e2bFailuresInARow).isZero();
+  void failuresInARowBackOffFromThirtySecondsToHalfAnHour() {
+    assertThat(Backoff.after(1)).isEqualTo(Duration.ofSeconds(30));
+    assertThat(Backoff.after(2)).isEqualTo(Duration.ofSeconds(60));
+    assertThat(Backoff.after(6)).isEqualTo(Duration.ofMinutes(16));
+    assertThat(Backoff.after(7)).isEqualTo(Duration.ofMinutes(30));
+    assertThat(Backoff.after(100)).isEqualTo(Duration.ofMinutes(30));
   }
 }
