@@ -1,7 +1,9 @@
 package dev.sandman.activities;
 
+import dev.sandman.workflows.CreateRequest;
 import dev.sandman.workflows.E2bView;
 import dev.sandman.workflows.FailureType;
+import dev.sandman.workflows.CreateSpec;
 import dev.sandman.workflows.SandboxActivities;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
@@ -9,6 +11,8 @@ import io.temporal.failure.ApplicationFailure;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -49,6 +53,33 @@ public class E2bSandboxActivities implements SandboxActivities {
   public E2bSandboxActivities(E2bClient e2b, Clock clock) {
     this.e2b = e2b;
     this.clock = clock;
+  }
+
+  @Override
+  public E2bView create(CreateRequest request) {
+    return beating(() -> createNow(request));
+  }
+
+  private E2bView createNow(CreateRequest request) {
+    String createId = request.metadata().get(CreateSpec.META_CREATE);
+    try {
+      if (createId != null) {
+        List<E2bSandbox> made = e2b.list(List.of(E2bView.RUNNING, E2bView.PAUSED), Map.of(CreateSpec.META_CREATE, createId), 1, null).sandboxes();
+        if (!made.isEmpty()) {
+          log.info("sandbox {} was created by {} already", made.get(0).sandboxId(), createId);
+          return view(made.get(0));
+        }
+      }
+      E2bSandbox sandbox = e2b.create(new NewSandbox(request.template(),
+          (int) request.timeoutSeconds(), true, request.metadata(), null));
+      log.info("sandbox {} created from template {}", sandbox.sandboxId(), request.template());
+      return new E2bView(sandbox.sandboxId(), E2bView.RUNNING, sandbox.endAt());
+    } catch (E2bException e) {
+      if (e.status() == 400) {
+        throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), FailureType.INVALID_ARGUMENT.name());
+      }
+      throw toFailure(e);
+    }
   }
 
   @Override

@@ -145,7 +145,7 @@ final class EconomyBench {
       WorkflowClient counted = WorkflowClient.newInstance(env.env.getWorkflowServiceStubs(), WorkflowClientOptions.newBuilder()
           .setDataConverter(SandmanJson.dataConverter()).setInterceptors(calls).build());
       for (int i = 0; i < replicaCount; i++) {
-        replicas.add(new SandmanClient(counted, env.e2b, SandmanClient.Options.defaults().withTaskQueue(CostBench.QUEUE)
+        replicas.add(new SandmanClient(counted, SandmanClient.Options.defaults().withTaskQueue(CostBench.QUEUE)
             .withTouchWindow(setting.touchWindow()), env.clock(), timers));
       }
     }

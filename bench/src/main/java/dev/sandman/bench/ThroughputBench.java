@@ -118,7 +118,7 @@ final class ThroughputBench {
       rates.add(measure("status queries", queries, pool, threads, i ->
           client.newWorkflowStub(SandboxWorkflow.class, Sandman.workflowId(ids.get(i % ids.size()))).status()));
 
-      SandmanClient sandman = new SandmanClient(client, e2b, SandmanClient.Options.defaults().withTaskQueue(QUEUE));
+      SandmanClient sandman = new SandmanClient(client, SandmanClient.Options.defaults().withTaskQueue(QUEUE));
       HttpApi api = HttpApi.start(sandman, new HttpApi.Config("127.0.0.1", 0, "bench-admin-token-0123456789", null, 65536),
           new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();

@@ -1,7 +1,5 @@
 package dev.sandman.cli;
 
-import dev.sandman.activities.E2bClient;
-import dev.sandman.activities.E2bConfig;
 import dev.sandman.starter.SandmanClient;
 import dev.sandman.worker.Env;
 import dev.sandman.worker.TemporalConnection;
@@ -20,8 +18,7 @@ final class Connection implements AutoCloseable {
 
   static Connection open(Env env, MeterRegistry registry) {
     TemporalConnection temporal = TemporalConnection.connect(env.asMap(), registry);
-    E2bConfig e2b = E2bConfig.fromEnv(env.asMap());
-    SandmanClient client = new SandmanClient(temporal.client(), new E2bClient(e2b), options(env));
+    SandmanClient client = new SandmanClient(temporal.client(), options(env));
     return new Connection(temporal, client);
   }
 

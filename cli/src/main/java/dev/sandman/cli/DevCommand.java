@@ -5,6 +5,7 @@ import dev.sandman.workflows.Policy;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.concurrent.Callable;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -36,13 +37,12 @@ final class DevCommand implements Callable<Integer> {
         SandmanCli.duration("--idle-timeout", idleTimeout),
         SandmanCli.duration("--paused-retention", retention),
         SandmanCli.duration("--max-lifetime", lifetime));
-    if (defaults.idleTimeout() != null || defaults.pausedRetention() != null || defaults.maxLifetime() != null) {
-      java.util.List<Policy.FieldError> errors = defaults.validateLayer();
+    defaults = Policy.orNull(defaults);
+    if (defaults != null) {
+      List<Policy.FieldError> errors = defaults.validateLayer();
       if (!errors.isEmpty()) {
         throw dev.sandman.starter.SandmanException.invalid(errors.get(0).field(), errors.get(0).message());
       }
-    } else {
-      defaults = null;
     }
     String admin = env.get("SANDMAN_ADMIN_TOKEN", null);
     String app = env.get("SANDMAN_APP_TOKEN", null);
@@ -76,7 +76,7 @@ final class DevCommand implements Callable<Integer> {
   private void printBanner(DevStack stack, boolean generated) {
     String http = stack.httpUrl();
     String e2b = stack.sim != null ? stack.sim.url() : stack.e2b.baseUrl();
-    Policy shown = stack.settings.defaults();
+    Policy shown = Policy.stack(stack.settings.defaults());
     System.out.println();
     System.out.println("Sandman dev mode is running.");
     System.out.println();
@@ -90,9 +90,7 @@ final class DevCommand implements Callable<Integer> {
     System.out.printf("  app token               %s   (send X-Sandman-User: <userId> with it)%n",
         stack.settings.appToken() == null ? "(none)" : stack.settings.appToken());
     System.out.printf("  policy defaults         idle %s, paused retention %s%s%n",
-        shown != null && shown.idleTimeout() != null ? shown.idleTimeout() : Policy.DEFAULT_IDLE_TIMEOUT,
-        shown != null && shown.pausedRetention() != null ? shown.pausedRetention() : Policy.DEFAULT_PAUSED_RETENTION,
-        shown != null && shown.maxLifetime() != null ? ", max lifetime " + shown.maxLifetime() : "");
+        shown.idleTimeout(), shown.pausedRetention(), shown.maxLifetime() != null ? ", max lifetime " + shown.maxLifetime() : "");
     System.out.println();
     System.out.println("Try it (copy and paste):");
     System.out.printf("  export TOKEN=%s%n", stack.settings.adminToken());

@@ -69,7 +69,7 @@ final class DevStack implements AutoCloseable {
     }
     WorkerConfig workerConfig = WorkerConfig.fromEnv(env).withE2b(e2b).withHealthPort(0).withDefaults(settings.defaults());
     SandmanWorker worker = SandmanWorker.start(connection.client(), workerConfig, registry);
-    SandmanClient client = new SandmanClient(connection.client(), new E2bClient(e2b),
+    SandmanClient client = new SandmanClient(connection.client(),
         Connection.options(env).withTaskQueue(workerConfig.taskQueue()));
     HttpApi api = HttpApi.start(client, new HttpApi.Config(settings.host(), settings.httpPort(), settings.adminToken(),
         settings.appToken(), HttpApi.Config.DEFAULT_MAX_BODY), registry);

@@ -2,8 +2,6 @@ package dev.sandman.integration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sandman.activities.E2bClient;
-import dev.sandman.activities.E2bConfig;
 import dev.sandman.e2bsim.E2bSimulator;
 import dev.sandman.e2bsim.Fault;
 import dev.sandman.starter.ListPage;
@@ -76,7 +74,7 @@ class RealTemporalTest {
 
   static void connect() {
     connection = TemporalConnection.connect(Map.of("TEMPORAL_ADDRESS", "127.0.0.1:" + port), null);
-    client = new SandmanClient(connection.client(), new E2bClient(E2bConfig.of(sim.url(), KEY)),
+    client = new SandmanClient(connection.client(),
         SandmanClient.Options.defaults().withTaskQueue(QUEUE));
     worker = startWorker();
   }

@@ -1,14 +1,13 @@
 package dev.sandman.starter;
 
-import dev.sandman.activities.E2bClient;
-import dev.sandman.activities.E2bException;
-import dev.sandman.activities.E2bSandbox;
-import dev.sandman.activities.NewSandbox;
 import dev.sandman.workflows.ActivitySignal;
 import dev.sandman.workflows.ChangeRequest;
-import dev.sandman.workflows.FailureType;
+import dev.sandman.workflows.CreateSandboxWorkflow;
+import dev.sandman.workflows.CreateSpec;
 import dev.sandman.workflows.Hold;
+import dev.sandman.workflows.FailureType;
 import dev.sandman.workflows.HoldRequest;
+import dev.sandman.workflows.Limits;
 import dev.sandman.workflows.OperatorConfig;
 import dev.sandman.workflows.ProjectState;
 import dev.sandman.workflows.ProjectStatus;
@@ -26,6 +25,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
@@ -58,6 +58,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -72,8 +73,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class SandmanClient implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SandmanClient.class);
-  /** E2B timeout a created sandbox starts with: idle timeout plus the backstop's slack and extension. */
-  private static final Duration CREATE_TIMEOUT_SLACK = Duration.ofMinutes(32);
+  /** How long a create may take, E2B's retries included. */
+  private static final Duration CREATE_TIMEOUT = Duration.ofMinutes(10);
 
   /**
    * How the client behaves. Touches are held and the newest is sent {@code touchMargin} before the
@@ -107,29 +108,26 @@ public final class SandmanClient implements AutoCloseable {
   }
 
   private final WorkflowClient temporal;
-  private final E2bClient e2b;
   private final Options options;
   private final ScheduledExecutorService scheduler;
   private final TouchCoalescer touches;
   private final Clock clock;
   private volatile Boolean visibilitySupported;
 
-  /** {@code e2b} may be null: then {@link #create} is unavailable. */
-  public SandmanClient(WorkflowClient temporal, E2bClient e2b, Options options) {
-    this(temporal, e2b, options, Clock.systemUTC());
+  public SandmanClient(WorkflowClient temporal, Options options) {
+    this(temporal, options, Clock.systemUTC());
   }
 
-  SandmanClient(WorkflowClient temporal, E2bClient e2b, Options options, Clock clock) {
-    this(temporal, e2b, options, clock, null);
+  SandmanClient(WorkflowClient temporal, Options options, Clock clock) {
+    this(temporal, options, clock, null);
   }
 
   /**
    * For programs that run on another clock (benchmarks on Temporal's time-skipping test server):
    * held touches are sent through {@code timers} at the times {@code clock} tells.
    */
-  public SandmanClient(WorkflowClient temporal, E2bClient e2b, Options options, Clock clock, TouchScheduler timers) {
+  public SandmanClient(WorkflowClient temporal, Options options, Clock clock, TouchScheduler timers) {
     this.temporal = temporal;
-    this.e2b = e2b;
     this.options = options;
     this.clock = clock;
     this.scheduler = Executors.newScheduledThreadPool(2, r -> {
@@ -191,39 +189,40 @@ public final class SandmanClient implements AutoCloseable {
   }
 
   /**
-   * Creates a sandbox through E2B (autoPause on, metadata tagged with project and user) and tracks
-   * it. If tracking fails the new sandbox is killed again: no orphan is left running.
+   * Creates a sandbox in E2B (autoPause on, metadata naming project and user) and tracks it, through
+   * a workflow of its own: if tracking is refused the new sandbox is killed again, and a crash of this
+   * process at any point leaves nothing running untracked.
    */
   public TrackResult create(TrackRequest request) {
+    return create(request, UUID.randomUUID().toString());
+  }
+
+  /** As {@link #create(TrackRequest)}; the same {@code createId} again answers the same sandbox. */
+  public TrackResult create(TrackRequest request, String createId) {
     Validation.track(request, true);
-    if (e2b == null) {
-      throw new SandmanException(SandmanException.Kind.UNAVAILABLE, "this client has no E2B connection to create sandboxes with");
-    }
-    Duration idle = request.policy() != null && request.policy().idleTimeout() != null
-        ? request.policy().idleTimeout() : Policy.DEFAULT_IDLE_TIMEOUT;
-    Map<String, String> metadata = new LinkedHashMap<>(request.metadata() == null ? Map.of() : request.metadata());
-    metadata.put("sandmanProjectId", request.projectId());
-    metadata.put("sandmanUserId", request.userId());
-    E2bSandbox sandbox;
+    Validation.id("createId", createId);
+    String workflowId = Sandman.CREATE_ID_PREFIX + createId;
+    CreateSandboxWorkflow creation = temporal.newWorkflowStub(CreateSandboxWorkflow.class, WorkflowOptions.newBuilder()
+        .setWorkflowId(workflowId)
+        .setTaskQueue(options.taskQueue())
+        .setWorkflowExecutionTimeout(CREATE_TIMEOUT)
+        .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING)
+        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE) // one outcome per create id
+        .build());
+    String sandboxId;
     try {
-      sandbox = e2b.create(new NewSandbox(request.template(), (int) idle.plus(CREATE_TIMEOUT_SLACK).toSeconds(), true, metadata, null));
-    } catch (E2bException e) {
-      SandmanException.Kind kind = e.status() == 400 ? SandmanException.Kind.INVALID_ARGUMENT : SandmanException.Kind.E2B_FAILED;
-      throw new SandmanException(kind, e.getMessage(), e.status() == 400 ? "template" : null, e);
-    }
-    try {
-      return track(new TrackRequest(sandbox.sandboxId(), request.projectId(), request.userId(), request.template(),
-          request.metadata(), request.policy()));
-    } catch (RuntimeException trackFailed) {
       try {
-        e2b.kill(sandbox.sandboxId());
-        log.warn("tracking new sandbox {} failed; killed it again", sandbox.sandboxId());
-      } catch (RuntimeException killFailed) {
-        log.error("tracking new sandbox {} failed and killing it failed too: {}", sandbox.sandboxId(), killFailed.getMessage());
-        trackFailed.addSuppressed(killFailed);
+        WorkflowClient.start(creation::create, new CreateSpec(request.template(), request.projectId(), request.userId(),
+            request.metadata(), request.policy(), options.maxEventsPerRun()));
+      } catch (WorkflowExecutionAlreadyStarted done) {
+        // this create ran before: its outcome answers
       }
-      throw trackFailed;
+      sandboxId = temporal.newUntypedWorkflowStub(workflowId).getResult(String.class);
+    } catch (RuntimeException e) {
+      throw translate(null, e);
     }
+    touches.forget(sandboxId);
+    return new TrackResult(publishedStatus(sandboxId), true);
   }
 
   private WorkflowOptions startOptions(SandboxSpec spec) {
@@ -232,12 +231,7 @@ public final class SandmanClient implements AutoCloseable {
         .setTaskQueue(options.taskQueue())
         // a killed sandbox's workflow completed: tracking it again finds it; a failed or terminated one may restart
         .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY)
-        .setTypedSearchAttributes(SearchAttributes.newBuilder()
-            .set(Sandman.SA_STATE, SandboxState.RUNNING.name())
-            .set(Sandman.SA_PROJECT_ID, spec.projectId())
-            .set(Sandman.SA_USER_ID, spec.userId())
-            .set(Sandman.SA_TEMPLATE, spec.template() == null ? "" : spec.template())
-            .build())
+        .setTypedSearchAttributes(Sandman.startAttributes(spec))
         .build();
   }
 
@@ -538,7 +532,7 @@ public final class SandmanClient implements AutoCloseable {
     if (patch == null) {
       throw SandmanException.invalid("policy", "a policy is required");
     }
-    Validation.policy(Policy.defaults().merge(new PolicyPatch(patch.idleTimeout(), patch.pausedRetention(), patch.maxLifetime(), null)));
+    Validation.rule(() -> Limits.policy(Policy.defaults().merge(patch)));
     return change(sandboxId, () -> stub(sandboxId).setPolicy(patch));
   }
 
@@ -563,9 +557,7 @@ public final class SandmanClient implements AutoCloseable {
   public Hold hold(String sandboxId, String reason, Duration ttl) {
     Validation.sandboxId(sandboxId);
     Validation.reason(reason);
-    if (ttl == null || ttl.isNegative() || ttl.isZero() || ttl.compareTo(Policy.MAX_HOLD) > 0) {
-      throw SandmanException.invalid("ttl", "ttl must be a duration between PT1S and " + Policy.MAX_HOLD);
-    }
+    Validation.rule(() -> Limits.holdTtl(ttl));
     try {
       return stub(sandboxId).hold(new HoldRequest(reason, ttl));
     } catch (RuntimeException e) {
@@ -581,12 +573,7 @@ public final class SandmanClient implements AutoCloseable {
   /** Replaces the project's policy layer; its sandboxes get it at once, later ones when they join. */
   public ProjectStatus setProjectPolicy(String projectId, Policy layer) {
     Validation.id("projectId", projectId);
-    if (layer != null) {
-      List<Policy.FieldError> errors = layer.validateLayer();
-      if (!errors.isEmpty()) {
-        throw SandmanException.invalid("policy." + errors.get(0).field(), errors.get(0).message());
-      }
-    }
+    Validation.rule(() -> Limits.layer(layer));
     ProjectWorkflow project = temporal.newWorkflowStub(ProjectWorkflow.class, WorkflowOptions.newBuilder()
         .setWorkflowId(Sandman.projectWorkflowId(projectId))
         .setTaskQueue(options.taskQueue())
@@ -722,22 +709,7 @@ public final class SandmanClient implements AutoCloseable {
     if (e instanceof WorkflowUpdateException || e instanceof WorkflowException) {
       ApplicationFailure app = applicationFailure(e);
       if (app != null) {
-        String type = app.getType();
-        String message = app.getOriginalMessage();
-        if (IllegalArgumentException.class.getName().equals(type) || FailureType.INVALID_ARGUMENT.name().equals(type)) {
-          if (message != null && message.startsWith("no active hold")) {
-            return new SandmanException(SandmanException.Kind.NOT_FOUND, message, "holdId", e);
-          }
-          return new SandmanException(SandmanException.Kind.INVALID_ARGUMENT, message, message != null && message.startsWith("ttl") ? "ttl" : "policy", e);
-        }
-        if (IllegalStateException.class.getName().equals(type) || FailureType.INVALID_STATE.name().equals(type)
-            || FailureType.SANDBOX_GONE.name().equals(type)) {
-          return new SandmanException(SandmanException.Kind.CONFLICT, message, null, e);
-        }
-        if (type != null && type.startsWith("E2B_")) {
-          return new SandmanException(SandmanException.Kind.E2B_FAILED, message, null, e);
-        }
-        return new SandmanException(SandmanException.Kind.CONFLICT, message, null, e);
+        return new SandmanException(SandmanException.kindOf(app.getType()), app.getOriginalMessage(), fieldOf(app), e);
       }
     }
     StatusRuntimeException grpc = grpcCause(e);
@@ -753,13 +725,27 @@ public final class SandmanClient implements AutoCloseable {
     return new SandmanException(SandmanException.Kind.UNAVAILABLE, "request failed: " + e.getMessage(), null, e);
   }
 
+  /** The input field a refusal names, carried as its details. */
+  private static String fieldOf(ApplicationFailure app) {
+    try {
+      return app.getDetails().getSize() > 0 ? app.getDetails().get(0, String.class, String.class) : null;
+    } catch (RuntimeException notAField) {
+      return null;
+    }
+  }
+
+  /** The failure Sandman raised: one typed by FailureType (a refused update arrives wrapped by the SDK), else the first. */
   private static ApplicationFailure applicationFailure(Throwable e) {
+    ApplicationFailure first = null;
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof ApplicationFailure app) {
-        return app;
+        if (FailureType.named(app.getType()).isPresent()) {
+          return app;
+        }
+        first = first == null ? app : first;
       }
     }
-    return null;
+    return first;
   }
 
   private static StatusRuntimeException grpcCause(Throwable e) {

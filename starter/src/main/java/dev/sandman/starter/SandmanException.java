@@ -1,5 +1,8 @@
 package dev.sandman.starter;
 
+import dev.sandman.workflows.FailureType;
+import dev.sandman.workflows.Rejection;
+
 /** A request the client could not carry out; {@link Kind} says why, {@code field} which input. */
 public class SandmanException extends RuntimeException {
   public enum Kind {
@@ -26,6 +29,29 @@ public class SandmanException extends RuntimeException {
     super(message, cause);
     this.kind = kind;
     this.field = field;
+  }
+
+  /** A rule refused the input before anything was sent. */
+  public static SandmanException of(Rejection rejection) {
+    return new SandmanException(kindOf(rejection.type().name()), rejection.getMessage(), rejection.field(), rejection);
+  }
+
+  /**
+   * The kind of a failure the workflow raised, by its type: a {@link FailureType}, or the exception
+   * class of a validator of a worker older than typed refusals.
+   */
+  public static Kind kindOf(String failureType) {
+    if (failureType == null) {
+      return Kind.CONFLICT;
+    }
+    if (failureType.startsWith("E2B_")) {
+      return Kind.E2B_FAILED;
+    }
+    return switch (failureType) {
+      case "INVALID_ARGUMENT", "java.lang.IllegalArgumentException" -> Kind.INVALID_ARGUMENT;
+      case "NOT_FOUND" -> Kind.NOT_FOUND;
+      default -> Kind.CONFLICT; // INVALID_STATE, SANDBOX_GONE, and anything else the state refused
+    };
   }
 
   public static SandmanException invalid(String field, String message) {

@@ -1,8 +1,9 @@
 package dev.sandman.starter;
 
-import dev.sandman.workflows.Policy;
-import java.util.List;
+import dev.sandman.workflows.Limits;
+import dev.sandman.workflows.Rejection;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /** Input checks shared by the client, the HTTP API and the CLI. Each failure names its field. */
@@ -46,18 +47,15 @@ public final class Validation {
       throw SandmanException.invalid("template", "template must be 1-128 letters, digits or . _ : / @ -");
     }
     metadata(request.metadata());
-    if (request.policy() != null) {
-      List<Policy.FieldError> errors = request.policy().validateLayer();
-      if (!errors.isEmpty()) {
-        throw SandmanException.invalid("policy." + errors.get(0).field(), errors.get(0).message());
-      }
-    }
+    rule(() -> Limits.layer(request.policy()));
   }
 
-  public static void policy(Policy policy) {
-    List<Policy.FieldError> errors = policy.validate();
-    if (!errors.isEmpty()) {
-      throw SandmanException.invalid("policy." + errors.get(0).field(), errors.get(0).message());
+  /** Applies one of the shared {@link Limits}, refusing as the client does. */
+  public static <T> T rule(Supplier<T> check) {
+    try {
+      return check.get();
+    } catch (Rejection r) {
+      throw SandmanException.of(r);
     }
   }
 
@@ -79,10 +77,7 @@ public final class Validation {
   }
 
   public static String reason(String reason) {
-    if (reason != null && (reason.length() > 500 || hasControl(reason))) {
-      throw SandmanException.invalid("reason", "reason must be at most 500 printable characters");
-    }
-    return reason;
+    return rule(() -> Limits.reason(reason));
   }
 
   private static boolean hasControl(String value) {

@@ -25,7 +25,7 @@ public final class ApiHarness implements AutoCloseable {
 
   public ApiHarness() throws Exception {
     t = new SandmanTestEnv();
-    client = new SandmanClient(t.client, t.e2b, SandmanClient.Options.defaults().withTaskQueue(SandmanTestEnv.TASK_QUEUE));
+    client = new SandmanClient(t.client, SandmanClient.Options.defaults().withTaskQueue(SandmanTestEnv.TASK_QUEUE));
     api = HttpApi.start(client, new HttpApi.Config("127.0.0.1", 0, ADMIN, APP, HttpApi.Config.DEFAULT_MAX_BODY),
         new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
   }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sandman.e2bsim.E2bSimulator;
+import dev.sandman.workflows.CreateSpec;
+import dev.sandman.workflows.Sandman;
 import dev.sandman.workflows.Policy;
 import dev.sandman.workflows.SandboxState;
 import dev.sandman.workflows.SandboxStatus;
@@ -11,28 +13,84 @@ import dev.sandman.workflows.SandmanJson;
 import dev.sandman.worker.SandmanTestEnv;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
+import io.temporal.client.WorkflowOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import io.temporal.worker.WorkerFactory;
+import io.temporal.workflow.WorkflowInterface;
+import io.temporal.workflow.WorkflowMethod;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class SandmanClientTest {
   @Test
-  void aSandboxCreatedForAFailedTrackIsKilledAgain() throws Exception {
+  void aCreateThatCannotReachTemporalCreatesNothing() throws Exception {
     try (SandmanTestEnv t = new SandmanTestEnv()) {
-      // a Temporal that cannot be reached
       WorkflowServiceStubs nowhere = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder()
           .setTarget("127.0.0.1:1").setRpcTimeout(Duration.ofSeconds(1)).build());
       WorkflowClient unreachable = WorkflowClient.newInstance(nowhere,
           WorkflowClientOptions.newBuilder().setDataConverter(SandmanJson.dataConverter()).build());
-      try (SandmanClient client = new SandmanClient(unreachable, t.e2b, SandmanClient.Options.defaults())) {
+      try (SandmanClient client = new SandmanClient(unreachable, SandmanClient.Options.defaults())) {
         assertThatThrownBy(() -> client.create(new TrackRequest(null, "p1", "u1", "base", null, null)))
-            .isInstanceOf(SandmanException.class);
+            .isInstanceOfSatisfying(SandmanException.class, e -> assertThat(e.kind()).isEqualTo(SandmanException.Kind.UNAVAILABLE));
       } finally {
         nowhere.shutdownNow();
       }
+      assertThat(t.sim.count("create", null)).isZero();
+    }
+  }
+
+  @Test
+  void aCreateIsTrackedDurablyAndTheSameCreateIdAnswersTheSameSandbox() throws Exception {
+    try (SandmanTestEnv t = new SandmanTestEnv();
+        SandmanClient client = new SandmanClient(t.client, SandmanClient.Options.defaults().withTaskQueue(SandmanTestEnv.TASK_QUEUE))) {
+      TrackRequest request = new TrackRequest(null, "p1", "u1", "base", Map.of("app", "ide"), null);
+      TrackResult first = client.create(request, "order-17");
+      TrackResult again = client.create(request, "order-17");
+      assertThat(again.status().sandboxId()).isEqualTo(first.status().sandboxId());
       assertThat(t.sim.successes("create", null)).isEqualTo(1);
-      assertThat(t.sim.successes("kill", null)).isEqualTo(1);
+      assertThat(client.status(first.status().sandboxId()).state()).isEqualTo(SandboxState.RUNNING);
+      assertThat(first.status().metadata()).containsEntry("app", "ide");
+      assertThatThrownBy(() -> client.create(new TrackRequest(null, "p1", "u1", "no-such-template!", null, null)))
+          .isInstanceOfSatisfying(SandmanException.class, e -> assertThat(e.field()).isEqualTo("template"));
+    }
+  }
+
+  /** Completes at once: a finished workflow under a sandbox's id refuses a new track of that id. */
+  @WorkflowInterface
+  public interface Finished {
+    @WorkflowMethod
+    void run();
+  }
+
+  public static class FinishedImpl implements Finished {
+    @Override
+    public void run() {}
+  }
+
+  @Test
+  void aSandboxWhoseTrackIsRefusedIsKilledAgainByItsCreate() throws Exception {
+    try (SandmanTestEnv t = new SandmanTestEnv();
+        SandmanClient client = new SandmanClient(t.client, SandmanClient.Options.defaults().withTaskQueue(SandmanTestEnv.TASK_QUEUE))) {
+      // E2B already holds this create's sandbox (as after a crash), and its workflow id is taken for good
+      String made = t.sim.createSandbox("base", Duration.ofMinutes(30), true, Map.of(CreateSpec.META_CREATE, "create-order-18"));
+      WorkerFactory factory = WorkerFactory.newInstance(t.client);
+      factory.newWorker("finished").registerWorkflowImplementationTypes(FinishedImpl.class);
+      factory.start();
+      try {
+        t.client.newWorkflowStub(Finished.class, WorkflowOptions.newBuilder()
+            .setWorkflowId(Sandman.workflowId(made)).setTaskQueue("finished").build()).run();
+      } finally {
+        factory.shutdownNow();
+      }
+      assertThatThrownBy(() -> client.create(new TrackRequest(null, "p1", "u1", "base", null, null), "order-18"))
+          .isInstanceOfSatisfying(SandmanException.class, e -> {
+            assertThat(e.kind()).isEqualTo(SandmanException.Kind.CONFLICT);
+            assertThat(e.getMessage()).contains("killed again");
+          });
+      assertThat(t.sim.successes("create", null)).isZero(); // the create found its sandbox instead of making another
+      assertThat(t.sim.successes("kill", made)).isEqualTo(1);
       assertThat(t.sim.size()).isZero(); // no orphan left running
     }
   }
@@ -40,7 +98,7 @@ class SandmanClientTest {
   @Test
   void heldTouchesNeverLetAnActiveSandboxPause() throws Exception {
     try (SandmanTestEnv t = new SandmanTestEnv();
-        SandmanClient client = new SandmanClient(t.client, t.e2b,
+        SandmanClient client = new SandmanClient(t.client,
             SandmanClient.Options.defaults().withTaskQueue(SandmanTestEnv.TASK_QUEUE))) {
       String id = t.newSandbox();
       // idle timeout 2 s: activity is held until half a second before it is due (a quarter of the span)
@@ -66,8 +124,8 @@ class SandmanClientTest {
   @Test
   void aHeldTouchShowsAtOnceInThisClientsReadsAndInAnothersOnceItIsSent() throws Exception {
     try (SandmanTestEnv t = new SandmanTestEnv();
-        SandmanClient api = new SandmanClient(t.client, t.e2b, SandmanClient.Options.defaults().withTaskQueue(SandmanTestEnv.TASK_QUEUE));
-        SandmanClient otherReplica = new SandmanClient(t.client, t.e2b, SandmanClient.Options.defaults().withTaskQueue(SandmanTestEnv.TASK_QUEUE))) {
+        SandmanClient api = new SandmanClient(t.client, SandmanClient.Options.defaults().withTaskQueue(SandmanTestEnv.TASK_QUEUE));
+        SandmanClient otherReplica = new SandmanClient(t.client, SandmanClient.Options.defaults().withTaskQueue(SandmanTestEnv.TASK_QUEUE))) {
       String id = t.newSandbox();
       SandboxStatus tracked = api.track(TrackRequest.of(id, "p1", "u1")).status();
       Thread.sleep(1100);
@@ -96,7 +154,7 @@ class SandmanClientTest {
   @Test
   void listFallsBackToScanningOnTheTestServerAndSaysSo() throws Exception {
     try (SandmanTestEnv t = new SandmanTestEnv();
-        SandmanClient client = new SandmanClient(t.client, t.e2b, SandmanClient.Options.defaults().withTaskQueue(SandmanTestEnv.TASK_QUEUE))) {
+        SandmanClient client = new SandmanClient(t.client, SandmanClient.Options.defaults().withTaskQueue(SandmanTestEnv.TASK_QUEUE))) {
       String id = t.newSandbox();
       client.track(TrackRequest.of(id, "p1", "u1"));
       ListPage page = client.list(ListQuery.all().withProject("p1"));

@@ -5,6 +5,7 @@ import dev.sandman.activities.E2bSandboxActivities;
 import dev.sandman.activities.WebhookActivities;
 import dev.sandman.workflows.EventActivities;
 import dev.sandman.workflows.OperatorActivities;
+import dev.sandman.workflows.CreateSandboxWorkflowImpl;
 import dev.sandman.workflows.ProjectWorkflowImpl;
 import dev.sandman.workflows.SandboxActivities;
 import io.temporal.failure.ApplicationFailure;
@@ -34,7 +35,7 @@ public final class SandmanWorker implements AutoCloseable {
 
   /** Registers what a Sandman worker runs on a worker (also used by tests and dev mode). */
   public static void register(Worker worker, SandboxActivities e2b, OperatorActivities operator, EventActivities events) {
-    worker.registerWorkflowImplementationTypes(SandboxWorkflowImpl.class, ProjectWorkflowImpl.class);
+    worker.registerWorkflowImplementationTypes(SandboxWorkflowImpl.class, ProjectWorkflowImpl.class, CreateSandboxWorkflowImpl.class);
     worker.registerActivitiesImplementations(e2b, operator, events);
   }
 

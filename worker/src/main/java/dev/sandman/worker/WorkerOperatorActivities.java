@@ -1,13 +1,19 @@
 package dev.sandman.worker;
 
+import dev.sandman.workflows.FailureType;
 import dev.sandman.workflows.OperatorActivities;
 import dev.sandman.workflows.OperatorConfig;
 import dev.sandman.workflows.ProjectState;
 import dev.sandman.workflows.ProjectWorkflow;
+import dev.sandman.workflows.SandboxSpec;
+import dev.sandman.workflows.SandboxWorkflow;
 import dev.sandman.workflows.Sandman;
 import io.temporal.client.BatchRequest;
 import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowOptions;
+import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import io.temporal.failure.ApplicationFailure;
 import dev.sandman.workflows.Policy;
 import dev.sandman.workflows.ProjectPush;
 import dev.sandman.workflows.StatusMemo;
@@ -111,5 +117,30 @@ public final class WorkerOperatorActivities implements OperatorActivities {
       senders.shutdownNow();
     }
     return new ProjectPush(members.get(), failures.get());
+  }
+
+  @Override
+  public boolean track(SandboxSpec spec) {
+    SandboxWorkflow workflow = client.newWorkflowStub(SandboxWorkflow.class, WorkflowOptions.newBuilder()
+        .setWorkflowId(Sandman.workflowId(spec.sandboxId()))
+        .setTaskQueue(taskQueue)
+        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY)
+        .setTypedSearchAttributes(Sandman.startAttributes(spec))
+        .build());
+    try {
+      WorkflowClient.start(workflow::run, spec);
+      return true;
+    } catch (WorkflowExecutionAlreadyStarted already) {
+      WorkflowExecutionStatus status = client.getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(
+          DescribeWorkflowExecutionRequest.newBuilder()
+              .setNamespace(client.getOptions().getNamespace())
+              .setExecution(WorkflowExecution.newBuilder().setWorkflowId(Sandman.workflowId(spec.sandboxId())))
+              .build()).getWorkflowExecutionInfo().getStatus();
+      if (status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
+        return false;
+      }
+      throw ApplicationFailure.newNonRetryableFailure("the workflow of sandbox " + spec.sandboxId() + " already "
+          + status.name().replace("WORKFLOW_EXECUTION_STATUS_", "").toLowerCase(), FailureType.INVALID_STATE.name());
+    }
   }
 }

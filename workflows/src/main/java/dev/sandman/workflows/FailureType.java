@@ -17,5 +17,15 @@ public enum FailureType {
   /** The request names something that does not exist (a hold). */
   NOT_FOUND,
   /** The request's arguments are invalid. */
-  INVALID_ARGUMENT
+  INVALID_ARGUMENT;
+
+  /** The type a failure's type string names, if it is one of these. */
+  public static java.util.Optional<FailureType> named(String type) {
+    for (FailureType known : values()) {
+      if (known.name().equals(type)) {
+        return java.util.Optional.of(known);
+      }
+    }
+    return java.util.Optional.empty();
+  }
 }

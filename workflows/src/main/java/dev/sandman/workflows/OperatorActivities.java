@@ -23,4 +23,12 @@ public interface OperatorActivities {
    */
   @ActivityMethod(name = "PushProjectPolicy")
   ProjectPush pushProjectPolicy(String projectId, Policy layer);
+
+  /**
+   * Starts the sandbox's workflow as a track does. True if this call started it, false if it was
+   * running already; a closed workflow holding the id (a sandbox Sandman killed) is refused, typed
+   * {@link FailureType#INVALID_STATE}.
+   */
+  @ActivityMethod(name = "TrackSandbox")
+  boolean track(SandboxSpec spec);
 }

@@ -3,7 +3,6 @@ package dev.sandman.workflows;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.ExternalWorkflowStub;
 import io.temporal.workflow.Promise;
-import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Workflow;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -171,11 +170,7 @@ public class ProjectWorkflowImpl implements ProjectWorkflow {
 
   @Override
   public void validateSetPolicy(Policy layer) {
-    try {
-      Limits.layer(layer);
-    } catch (Rejection r) {
-      throw ApplicationFailure.newNonRetryableFailure(r.getMessage(), r.type().name(), r.field());
-    }
+    SandboxWorkflowImpl.admit(() -> Limits.layer(layer));
   }
 
   @Override

@@ -1,5 +1,7 @@
 package dev.sandman.workflows;
 
+import io.temporal.failure.ApplicationFailure;
+
 /** A request refused before anything changed: its {@link FailureType}, the input field at fault (or null), why. */
 public final class Rejection extends RuntimeException {
   private final FailureType type;
@@ -13,6 +15,18 @@ public final class Rejection extends RuntimeException {
 
   public static Rejection invalid(String field, String message) {
     return new Rejection(FailureType.INVALID_ARGUMENT, field, message);
+  }
+
+  /**
+   * As an update validator throws it. The SDK keeps a thrown exception's class and its causes but
+   * not the type of an ApplicationFailure thrown itself, so the typed failure (with the field as its
+   * details) rides as the cause; the class is what workers before typed refusals threw.
+   */
+  public RuntimeException asValidatorFailure() {
+    ApplicationFailure typed = ApplicationFailure.newNonRetryableFailure(getMessage(), type.name(), field);
+    return type == FailureType.INVALID_STATE
+        ? new IllegalStateException(getMessage(), typed)
+        : new IllegalArgumentException(getMessage(), typed);
   }
 
   public FailureType type() {

@@ -9,6 +9,13 @@ import io.temporal.activity.ActivityMethod;
  */
 @ActivityInterface
 public interface SandboxActivities {
+  /**
+   * Create a sandbox (autoPause on), unless one carrying the same {@link CreateSpec#META_CREATE} exists
+   * already: then that one is answered, so a retried create never makes two.
+   */
+  @ActivityMethod(name = "E2bCreate")
+  E2bView create(CreateRequest request);
+
   /** GET the sandbox: its state and end time. */
   @ActivityMethod(name = "E2bDescribe")
   E2bView describe(String sandboxId);

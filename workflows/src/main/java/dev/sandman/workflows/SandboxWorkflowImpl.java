@@ -329,11 +329,11 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
     admit(() -> admission.checkRelease(holdId, now()));
   }
 
-  private static void admit(Runnable check) {
+  static void admit(Runnable check) {
     try {
       check.run();
     } catch (Rejection r) {
-      throw ApplicationFailure.newNonRetryableFailure(r.getMessage(), r.type().name(), r.field());
+      throw r.asValidatorFailure();
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.sandman.workflows;
 
 import io.temporal.common.SearchAttributeKey;
+import io.temporal.common.SearchAttributes;
 import java.util.List;
 
 /** Names shared by the worker and every client (Java or not): see docs/contract.md. */
@@ -21,6 +22,9 @@ public final class Sandman {
   public static final String UPDATE_RELEASE = "release";
   public static final String SIGNAL_PROJECT_POLICY = "projectPolicy";
 
+  public static final String CREATE_WORKFLOW_TYPE = "CreateSandbox";
+  public static final String CREATE_ID_PREFIX = "create-";
+
   public static final String PROJECT_WORKFLOW_TYPE = "ProjectWorkflow";
   public static final String PROJECT_ID_PREFIX = "project-";
   public static final String SIGNAL_JOIN = "join";
@@ -37,6 +41,16 @@ public final class Sandman {
 
   public static String workflowId(String sandboxId) {
     return WORKFLOW_ID_PREFIX + sandboxId;
+  }
+
+  /** The search attributes a sandbox's workflow starts with (setting them later would be billed). */
+  public static SearchAttributes startAttributes(SandboxSpec spec) {
+    return SearchAttributes.newBuilder()
+        .set(SA_STATE, SandboxState.RUNNING.name())
+        .set(SA_PROJECT_ID, spec.projectId())
+        .set(SA_USER_ID, spec.userId())
+        .set(SA_TEMPLATE, spec.template() == null ? "" : spec.template())
+        .build();
   }
 
   public static String projectWorkflowId(String projectId) {

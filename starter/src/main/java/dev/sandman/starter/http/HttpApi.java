@@ -259,9 +259,6 @@ public final class HttpApi implements AutoCloseable {
         Body body = Body.parse(body(exchange), Set.of("reason", "ttl"));
         String reason = reasonFrom(body);
         java.time.Duration ttl = body.duration("ttl");
-        if (ttl == null) {
-          throw ApiException.badRequest("invalid_argument", "ttl is required, e.g. PT30M", "ttl");
-        }
         owned(caller, sandboxId);
         return Reply.json(201, client.hold(sandboxId, reason, ttl));
       }
