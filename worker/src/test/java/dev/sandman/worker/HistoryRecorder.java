@@ -70,6 +70,62 @@ class HistoryRecorder {
     }
   }
 
+  /** Layers, holds, warnings and webhook events with failing deliveries: the paths that need operator config. */
+  @Test
+  void recordLayered() throws Exception {
+    Assumptions.assumeTrue(Boolean.getBoolean("sandman.recordHistories"), "set -Dsandman.recordHistories=true");
+    Files.createDirectories(DIR);
+    java.util.concurrent.atomic.AtomicInteger deliveries = new java.util.concurrent.atomic.AtomicInteger();
+    com.sun.net.httpserver.HttpServer receiver = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", 0), 16);
+    receiver.createContext("/hook", exchange -> {
+      exchange.getRequestBody().readAllBytes();
+      exchange.sendResponseHeaders(deliveries.incrementAndGet() <= 3 ? 503 : 204, -1); // the first three fail
+      exchange.close();
+    });
+    receiver.start();
+    dev.sandman.workflows.OperatorConfig operator = new dev.sandman.workflows.OperatorConfig(Policy.defaults(),
+        Duration.ofSeconds(1), Duration.ofDays(7), Duration.ofDays(3650), Duration.ofDays(1), Duration.ofMinutes(2),
+        Duration.ofHours(1), true, 0.109);
+    try (SandmanTestEnv t = new SandmanTestEnv(dev.sandman.e2bsim.E2bSimulator.Options.defaults(), operator,
+        java.util.List.of("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook"), "history-recorder-secret-0123456789")) {
+      t.project("layered").setPolicy(new Policy(Duration.ofMinutes(5), Duration.ofHours(3), null));
+      String d = t.newSandbox();
+      SandboxWorkflow wd = t.track(SandboxSpec.of(d, "layered", "u", new Policy(null, Duration.ofHours(2), null)));
+      dev.sandman.workflows.Hold first = wd.hold(new dev.sandman.workflows.HoldRequest("build", Duration.ofMinutes(30)));
+      t.sleep(Duration.ofMinutes(1));
+      wd.release(first.holdId());
+      wd.hold(new dev.sandman.workflows.HoldRequest("agent", Duration.ofMinutes(20)));
+      t.sleep(Duration.ofMinutes(26)); // the hold ends, a pause warning, the idle pause
+      t.awaitState(d, s -> s.state() == dev.sandman.workflows.SandboxState.PAUSED, Duration.ofSeconds(1), 30);
+      wd.activity(ActivitySignal.now());
+      t.awaitState(d, s -> s.state() == dev.sandman.workflows.SandboxState.RUNNING, Duration.ofSeconds(1), 30);
+      wd.setPolicy(PolicyPatch.idleTimeout(Duration.ofMinutes(3)));
+      wd.pause(new ChangeRequest("recorded"));
+      t.sleep(Duration.ofHours(3)); // a kill warning, then the retention kill
+      t.result(d);
+      t.sleep(Duration.ofHours(1)); // the outbox drains
+      write(t, d, "layered-holds-warnings.json");
+    } finally {
+      receiver.stop(0);
+    }
+  }
+
+  /** A create: E2B's create, the track, and a create whose track is refused and undone. */
+  @Test
+  void recordCreate() throws Exception {
+    Assumptions.assumeTrue(Boolean.getBoolean("sandman.recordHistories"), "set -Dsandman.recordHistories=true");
+    try (SandmanTestEnv t = new SandmanTestEnv()) {
+      dev.sandman.workflows.CreateSandboxWorkflow create = t.client.newWorkflowStub(
+          dev.sandman.workflows.CreateSandboxWorkflow.class, io.temporal.client.WorkflowOptions.newBuilder()
+              .setWorkflowId("create-recorded").setTaskQueue(SandmanTestEnv.TASK_QUEUE).build());
+      String made = create.create(new dev.sandman.workflows.CreateSpec("base", "p", "u", null, null, null));
+      t.workflow(made).kill(ChangeRequest.none());
+      t.result(made);
+      Files.writeString(DIR.resolve("create-sandbox.json"), t.client.fetchHistory("create-recorded").toJson(true));
+    }
+  }
+
   private static void write(SandmanTestEnv t, String sandboxId, String name) throws IOException {
     Files.writeString(DIR.resolve(VERSION + "-" + name), t.history(sandboxId).toJson(true));
   }

@@ -2,6 +2,7 @@ package dev.sandman.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sandman.workflows.CreateSandboxWorkflowImpl;
 import dev.sandman.workflows.SandboxWorkflowImpl;
 import dev.sandman.workflows.SandmanJson;
 import io.temporal.client.WorkflowClientOptions;
@@ -35,7 +36,7 @@ class ReplayTest {
           TestEnvironmentOptions.newBuilder()
               .setWorkflowClientOptions(WorkflowClientOptions.newBuilder().setDataConverter(SandmanJson.dataConverter()).build())
               .build())) {
-        WorkflowReplayer.replayWorkflowExecution(history, env, SandboxWorkflowImpl.class);
+        WorkflowReplayer.replayWorkflowExecution(history, env, SandboxWorkflowImpl.class, CreateSandboxWorkflowImpl.class);
       }
     }));
   }
