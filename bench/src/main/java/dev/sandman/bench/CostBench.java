@@ -1,5 +1,6 @@
 package dev.sandman.bench;
 
+import dev.sandman.devserver.TestServerLockLog;
 import dev.sandman.activities.E2bClient;
 import dev.sandman.activities.E2bConfig;
 import dev.sandman.activities.E2bSandboxActivities;

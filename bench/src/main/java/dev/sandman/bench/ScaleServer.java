@@ -1,7 +1,7 @@
 package dev.sandman.bench;
 
 import dev.sandman.e2bsim.E2bSimulator;
-import io.temporal.internal.testservice.TestServicesStarter;
+import dev.sandman.devserver.EmbeddedTemporal;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -10,8 +10,8 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * The far side of the scale benchmark, in its own JVM: Temporal's test server (real time) on a TCP
- * port and the E2B simulator, so the benchmark's JVM holds only what a Sandman worker holds and its
+ * The far side of the scale benchmark, in its own JVM: the dev server's Temporal (the test server in
+ * real time, with its fixes) on a TCP port and the E2B simulator, so the benchmark's JVM holds only what a Sandman worker holds and its
  * heap is the worker's. Talks over stdin/stdout, one line each way:
  * {@code create N} answers {@code ids a b c...}; {@code pauses} answers {@code pauses id=millis ...};
  * {@code heap} answers {@code heap MiB-after-GC}; end of input stops it.
@@ -25,13 +25,7 @@ public final class ScaleServer {
     int port = Integer.parseInt(args[0]);
     PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
     System.setOut(new PrintStream(java.io.OutputStream.nullOutputStream()));
-    TestServicesStarter services = new TestServicesStarter(true, 0); // time skipping locked: real time
-    TestServerLockLog.bound(services);
-    TestServerFifoQueues.apply(services);
-    io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder builder =
-        io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder.forAddress(new java.net.InetSocketAddress("127.0.0.1", port));
-    services.getServices().forEach(builder::addService);
-    io.grpc.Server server = builder.build().start();
+    EmbeddedTemporal temporal = EmbeddedTemporal.start("127.0.0.1", port);
     E2bSimulator sim = new E2bSimulator(E2bSimulator.Options.defaults().withPauseMillisPerGiB(0)).start(0);
     out.println("ready " + port + " " + sim.url());
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -62,8 +56,7 @@ public final class ScaleServer {
       out.println(answer);
     }
     sim.close();
-    server.shutdownNow();
-    services.close();
+    temporal.close();
     System.exit(0);
   }
 }

@@ -1,11 +1,13 @@
 package dev.sandman.bench;
 
+import dev.sandman.devserver.TestServerFifoQueues;
+import dev.sandman.devserver.TestServerLockLog;
 import dev.sandman.activities.E2bClient;
 import dev.sandman.activities.E2bConfig;
 import dev.sandman.activities.E2bSandboxActivities;
 import dev.sandman.e2bsim.E2bSimulator;
 import dev.sandman.starter.SandmanClient;
-import dev.sandman.starter.http.HttpApi;
+import dev.sandman.http.HttpApi;
 import dev.sandman.worker.SandmanWorker;
 import dev.sandman.worker.WorkerOperatorActivities;
 import dev.sandman.workflows.ActivitySignal;

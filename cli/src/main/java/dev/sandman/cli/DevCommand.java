@@ -1,5 +1,6 @@
 package dev.sandman.cli;
 
+import dev.sandman.devserver.RealTemporalServer;
 import dev.sandman.worker.Env;
 import dev.sandman.workflows.Policy;
 import java.security.SecureRandom;
@@ -53,7 +54,7 @@ final class DevCommand implements Callable<Integer> {
     }
     java.nio.file.Path binary = null;
     if (realTemporal) {
-      binary = RealTemporalServer.find(env).orElseThrow(() -> new Env.ConfigException(
+      binary = RealTemporalServer.find(env.asMap()).orElseThrow(() -> new Env.ConfigException(
           "--real-temporal: the Temporal CLI is not installed; run scripts/install-temporal.sh (builds it with Go) "
               + "or set SANDMAN_TEMPORAL_BIN"));
     }

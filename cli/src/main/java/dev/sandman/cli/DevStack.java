@@ -1,10 +1,12 @@
 package dev.sandman.cli;
 
-import dev.sandman.activities.E2bClient;
+import dev.sandman.devserver.DevTemporal;
+import dev.sandman.devserver.EmbeddedTemporal;
+import dev.sandman.devserver.RealTemporalServer;
 import dev.sandman.activities.E2bConfig;
 import dev.sandman.e2bsim.E2bSimulator;
 import dev.sandman.starter.SandmanClient;
-import dev.sandman.starter.http.HttpApi;
+import dev.sandman.http.HttpApi;
 import dev.sandman.worker.Env;
 import dev.sandman.worker.SandmanWorker;
 import dev.sandman.worker.TemporalConnection;

@@ -2,7 +2,6 @@ package dev.sandman.cli;
 
 import dev.sandman.e2bsim.E2bSimulator;
 import dev.sandman.worker.Env;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;

@@ -1,6 +1,6 @@
 package dev.sandman.cli;
 
-import dev.sandman.starter.http.HttpApi;
+import dev.sandman.http.HttpApi;
 import dev.sandman.worker.Env;
 import dev.sandman.worker.SandmanWorker;
 import dev.sandman.worker.WorkerConfig;

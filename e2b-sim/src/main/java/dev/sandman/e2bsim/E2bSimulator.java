@@ -1,10 +1,7 @@
 package dev.sandman.e2bsim;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -18,22 +15,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,16 +81,11 @@ public final class E2bSimulator implements AutoCloseable {
 
   private final Options options;
   private final ObjectMapper json;
-  private final Map<String, SimSandbox> sandboxes = new ConcurrentHashMap<>();
-  /** No running sandbox ends before this (guarded by lock). */
-  private Instant nextExpiry = Instant.MIN;
-  private final List<Fault> faults = new CopyOnWriteArrayList<>();
-  private final Map<Fault, AtomicLong> faultUses = new ConcurrentHashMap<>();
+  private final Faults faults = new Faults();
   private final List<Call> calls = new CopyOnWriteArrayList<>();
-  private final AtomicLong ids = new AtomicLong();
   private final List<Exchange> traffic = new CopyOnWriteArrayList<>();
   private volatile boolean recordTraffic;
-  private final Object lock = new Object();
+  private final SimFleet fleet;
   private HttpServer server;
   private ExecutorService executor;
 
@@ -110,6 +93,7 @@ public final class E2bSimulator implements AutoCloseable {
     this.options = options;
     this.json = new ObjectMapper().registerModule(new JavaTimeModule());
     json.disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+    this.fleet = new SimFleet(options, json);
   }
 
   public E2bSimulator() {
@@ -151,12 +135,10 @@ public final class E2bSimulator implements AutoCloseable {
 
   public void inject(Fault fault) {
     faults.add(fault);
-    faultUses.put(fault, new AtomicLong());
   }
 
   public void clearFaults() {
     faults.clear();
-    faultUses.clear();
   }
 
   public List<Call> calls() {
@@ -200,61 +182,35 @@ public final class E2bSimulator implements AutoCloseable {
 
   /** The sandbox's state as E2B reports it ("running", "paused"), or null when it does not exist. */
   public String stateOf(String sandboxId) {
-    synchronized (lock) {
-      expire(now());
-      SimSandbox sandbox = sandboxes.get(sandboxId);
-      return sandbox == null ? null : sandbox.apiState();
-    }
+    return fleet.stateOf(sandboxId);
   }
 
   public Instant endAtOf(String sandboxId) {
-    synchronized (lock) {
-      SimSandbox sandbox = sandboxes.get(sandboxId);
-      return sandbox == null ? null : sandbox.endAt;
-    }
+    return fleet.endAtOf(sandboxId);
   }
 
   /** Creates a sandbox directly (as if an app had called E2B), returning its id. */
   public String createSandbox(String template, Duration timeout, boolean autoPause, Map<String, String> metadata) {
-    synchronized (lock) {
-      Instant now = now();
-      SimSandbox sandbox = newSandbox(template, autoPause, metadata, now, now.plus(timeout));
-      return sandbox.sandboxId;
-    }
+    return fleet.createSandbox(template, timeout, autoPause, metadata);
   }
 
   /** Removes a sandbox behind everyone's back (E2B lost it). */
   public void vanish(String sandboxId) {
-    sandboxes.remove(sandboxId);
+    fleet.vanish(sandboxId);
   }
 
   /** Pauses a sandbox as E2B's own timeout would. */
   public void autoPauseNow(String sandboxId) {
-    synchronized (lock) {
-      SimSandbox sandbox = sandboxes.get(sandboxId);
-      if (sandbox != null) {
-        sandbox.phase = SimSandbox.Phase.PAUSED;
-      }
-    }
+    fleet.autoPauseNow(sandboxId);
   }
 
   public int size() {
-    return sandboxes.size();
+    return fleet.size();
   }
 
   // ---- HTTP -------------------------------------------------------------------------------
 
-  private record Answer(int status, Object body, Map<String, String> headers) {
-    static Answer of(int status, Object body) {
-      return new Answer(status, body, Map.of());
-    }
-  }
 
-  private static final class Reset extends RuntimeException {
-    Reset() {
-      super(null, null, false, false);
-    }
-  }
 
   private void handle(HttpExchange exchange) {
     String operation = "unknown";
@@ -273,14 +229,14 @@ public final class E2bSimulator implements AutoCloseable {
       }
       operation = operationOf(method, path);
       byte[] body = readBody(exchange);
-      Answer answer;
+      SimAnswer answer;
       if (operation == null) {
         operation = "unknown";
-        answer = error(404, "Not found: " + method + " " + uri.getRawPath());
+        answer = SimAnswer.error(404, "Not found: " + method + " " + uri.getRawPath());
       } else if (!authorized(exchange)) {
-        answer = error(401, "Invalid API key, it must start with 'e2b_'");
+        answer = SimAnswer.error(401, "Invalid API key, it must start with 'e2b_'");
       } else {
-        answer = injected(operation);
+        answer = faults.answer(operation);
         if (answer == null) {
           answer = dispatch(operation, sandboxId, body, uri.getRawQuery());
         }
@@ -294,7 +250,7 @@ public final class E2bSimulator implements AutoCloseable {
             answer.status(), Map.copyOf(answer.headers()), sent));
       }
       respond(exchange, answer, sent);
-    } catch (Reset reset) {
+    } catch (Faults.Reset reset) {
       calls.add(new Call(now(), operation, sandboxId, 0));
       // closing without an answer: the client sees the connection end
     } catch (Exception e) {
@@ -329,377 +285,66 @@ public final class E2bSimulator implements AutoCloseable {
     return key != null && key.startsWith("e2b_");
   }
 
-  /** A matching fault's answer, or null; may sleep (latency) or throw {@link Reset}. */
-  private Answer injected(String operation) throws InterruptedException {
-    for (Fault fault : faults) {
-      if (!fault.matches(operation)) {
-        continue;
-      }
-      AtomicLong uses = faultUses.get(fault);
-      if (uses == null || (fault.times() >= 0 && uses.get() >= fault.times())) {
-        continue;
-      }
-      if (fault.rate() < 1.0 && ThreadLocalRandom.current().nextDouble() >= fault.rate()) {
-        continue;
-      }
-      uses.incrementAndGet();
-      if (fault.latencyMs() > 0) {
-        Thread.sleep(fault.latencyMs());
-      }
-      if (fault.reset()) {
-        throw new Reset();
-      }
-      if (fault.status() > 0) {
-        Map<String, String> headers =
-            fault.retryAfterSeconds() == null ? Map.of() : Map.of("Retry-After", fault.retryAfterSeconds().toString());
-        return new Answer(fault.status(), errorBody(fault.status(), "injected fault"), headers);
-      }
-    }
-    return null;
-  }
 
-  private Answer dispatch(String operation, String sandboxId, byte[] body, String rawQuery) throws Exception {
+
+  private SimAnswer dispatch(String operation, String sandboxId, byte[] body, String rawQuery) throws Exception {
     return switch (operation) {
-      case "create" -> create(body);
-      case "list" -> list(query(rawQuery), false);
-      case "listRunning" -> list(query(rawQuery), true);
-      case "get" -> get(sandboxId);
-      case "kill" -> kill(sandboxId);
-      case "pause" -> pause(sandboxId);
-      case "connect" -> connect(sandboxId, body, true);
-      case "resume" -> connect(sandboxId, body, false);
-      case "timeout" -> timeout(sandboxId, body);
-      default -> error(404, "Not found");
+      case "create" -> fleet.create(body);
+      case "list" -> fleet.list(query(rawQuery), false);
+      case "listRunning" -> fleet.list(query(rawQuery), true);
+      case "get" -> fleet.get(sandboxId);
+      case "kill" -> fleet.kill(sandboxId);
+      case "pause" -> fleet.pause(sandboxId);
+      case "connect" -> fleet.connect(sandboxId, body, true);
+      case "resume" -> fleet.connect(sandboxId, body, false);
+      case "timeout" -> fleet.timeout(sandboxId, body);
+      default -> SimAnswer.error(404, "Not found");
     };
   }
 
-  // ---- E2B behaviour ----------------------------------------------------------------------
-
-  private Answer create(byte[] body) {
-    JsonNode request = parse(body);
-    if (request == null || !request.isObject()) {
-      return error(400, "Invalid request body");
-    }
-    JsonNode template = request.get("templateID");
-    if (template == null || !template.isTextual() || template.asText().isBlank()) {
-      return error(400, "templateID is required");
-    }
-    long timeout = request.has("timeout") ? request.get("timeout").asLong(-1) : 15;
-    if (timeout < 0 || !request.path("timeout").isMissingNode() && !request.get("timeout").isIntegralNumber()) {
-      return error(400, "timeout must be a non-negative integer");
-    }
-    if (Duration.ofSeconds(timeout).compareTo(options.maxRunningLength()) > 0) {
-      return error(400, "Timeout exceeds the maximum allowed (" + options.maxRunningLength().toHours() + "h)");
-    }
-    Map<String, String> metadata = new LinkedHashMap<>();
-    if (request.has("metadata")) {
-      if (!request.get("metadata").isObject()) {
-        return error(400, "metadata must be an object of strings");
-      }
-      request.get("metadata").fields().forEachRemaining(e -> metadata.put(e.getKey(), e.getValue().asText()));
-    }
-    boolean autoPause = request.path("autoPause").asBoolean(false);
-    synchronized (lock) {
-      Instant now = now();
-      SimSandbox sandbox = newSandbox(template.asText(), autoPause, metadata, now, now.plusSeconds(timeout));
-      return Answer.of(201, sandboxJson(sandbox, Shape.SANDBOX));
-    }
-  }
-
-  private SimSandbox newSandbox(String template, boolean autoPause, Map<String, String> metadata, Instant now, Instant endAt) {
-    String id = "sim" + Long.toString(ids.incrementAndGet(), 36) + Long.toString(ThreadLocalRandom.current().nextLong(1L << 40), 36);
-    SimSandbox sandbox =
-        new SimSandbox(id, template, template, options.defaultCpuCount(), options.defaultMemoryMb(), autoPause,
-            metadata == null ? Map.of() : Map.copyOf(metadata), now, endAt);
-    sandboxes.put(id, sandbox);
-    endsAt(endAt);
-    return sandbox;
-  }
-
-  private Answer get(String sandboxId) {
-    synchronized (lock) {
-      expire(now());
-      SimSandbox sandbox = sandboxes.get(sandboxId);
-      return sandbox == null ? notFound(sandboxId) : Answer.of(200, sandboxJson(sandbox, Shape.DETAIL));
-    }
-  }
-
-  private Answer list(Map<String, String> query, boolean runningOnly) {
-    Set<String> states = runningOnly ? Set.of("running") : Set.of("running", "paused");
-    if (query.containsKey("state")) {
-      states = Set.of(query.get("state").split(","));
-      for (String state : states) {
-        if (!state.equals("running") && !state.equals("paused")) {
-          return error(400, "Invalid state: " + state);
-        }
-      }
-    }
-    Map<String, String> wanted = new HashMap<>();
-    if (query.containsKey("metadata")) {
-      for (String pair : query.get("metadata").split("&")) {
-        int eq = pair.indexOf('=');
-        if (eq <= 0) {
-          return error(400, "Invalid metadata query: " + pair);
-        }
-        wanted.put(decode(pair.substring(0, eq)), decode(pair.substring(eq + 1)));
-      }
-    }
-    int limit = 100;
-    if (query.containsKey("limit")) {
-      try {
-        limit = Integer.parseInt(query.get("limit"));
-      } catch (NumberFormatException e) {
-        return error(400, "limit must be an integer");
-      }
-      if (limit < 1 || limit > 100) {
-        return error(400, "limit must be between 1 and 100");
-      }
-    }
-    int offset = 0;
-    if (query.containsKey("nextToken")) {
-      try {
-        offset = Integer.parseInt(new String(Base64.getUrlDecoder().decode(query.get("nextToken")), StandardCharsets.UTF_8));
-      } catch (RuntimeException e) {
-        return error(400, "Invalid next token");
-      }
-    }
-    List<SimSandbox> matching = new ArrayList<>();
-    synchronized (lock) {
-      expire(now());
-      for (SimSandbox sandbox : sandboxes.values()) {
-        if (states.contains(sandbox.apiState()) && sandbox.metadata.entrySet().containsAll(wanted.entrySet())) {
-          matching.add(sandbox);
-        }
-      }
-    }
-    matching.sort(Comparator.comparing((SimSandbox s) -> s.createdAt).reversed().thenComparing(s -> s.sandboxId));
-    ArrayNode items = json.createArrayNode();
-    int end = Math.min(matching.size(), offset + limit);
-    for (int i = offset; i < end; i++) {
-      items.add(sandboxJson(matching.get(i), Shape.LISTED));
-    }
-    Map<String, String> headers = new HashMap<>();
-    if (!runningOnly && end < matching.size()) {
-      headers.put("X-Next-Token", Base64.getUrlEncoder().encodeToString(Integer.toString(end).getBytes(StandardCharsets.UTF_8)));
-    }
-    return new Answer(200, items, headers);
-  }
-
-  private Answer kill(String sandboxId) {
-    synchronized (lock) {
-      expire(now());
-      return sandboxes.remove(sandboxId) == null ? notFound(sandboxId) : Answer.of(204, null);
-    }
-  }
-
-  private Answer pause(String sandboxId) throws InterruptedException {
-    SimSandbox sandbox;
-    long millis;
-    synchronized (lock) {
-      expire(now());
-      sandbox = sandboxes.get(sandboxId);
-      if (sandbox == null) {
-        return notFound(sandboxId);
-      }
-      if (sandbox.phase != SimSandbox.Phase.RUNNING) {
-        return error(409, "Sandbox " + sandboxId + " is already paused");
-      }
-      sandbox.phase = SimSandbox.Phase.PAUSING;
-      millis = options.pauseMillisPerGiB() * sandbox.memoryMb / 1024;
-    }
-    if (millis > 0) {
-      Thread.sleep(millis); // the snapshot: E2B answers when it is done
-    }
-    synchronized (lock) {
-      if (sandboxes.get(sandboxId) != sandbox) {
-        return notFound(sandboxId); // killed while pausing
-      }
-      sandbox.phase = SimSandbox.Phase.PAUSED;
-      return Answer.of(204, null);
-    }
-  }
-
-  private Answer connect(String sandboxId, byte[] body, boolean isConnect) {
-    JsonNode request = parse(body);
-    if (isConnect && (request == null || !request.has("timeout"))) {
-      return error(400, "timeout is required");
-    }
-    long timeout = request == null ? 15 : request.path("timeout").asLong(15);
-    if (timeout < 0 || request != null && request.has("timeout") && !request.get("timeout").isIntegralNumber()) {
-      return error(400, "timeout must be a non-negative integer");
-    }
-    if (Duration.ofSeconds(timeout).compareTo(options.maxRunningLength()) > 0) {
-      return error(400, "Timeout exceeds the maximum allowed (" + options.maxRunningLength().toHours() + "h)");
-    }
-    synchronized (lock) {
-      Instant now = now();
-      expire(now);
-      SimSandbox sandbox = sandboxes.get(sandboxId);
-      if (sandbox == null) {
-        return error(404, "Paused sandbox " + sandboxId + " not found");
-      }
-      switch (sandbox.phase) {
-        case PAUSING:
-          return error(409, "Sandbox " + sandboxId + " is being paused");
-        case RUNNING:
-          if (!isConnect) {
-            return error(409, "Sandbox " + sandboxId + " is already running");
-          }
-          Instant wanted = now.plusSeconds(timeout);
-          if (wanted.isAfter(sandbox.endAt)) {
-            sandbox.endAt = wanted; // connect only extends
-          }
-          return Answer.of(200, sandboxJson(sandbox, Shape.SANDBOX));
-        default:
-          sandbox.phase = SimSandbox.Phase.RUNNING;
-          sandbox.startedAt = now;
-          sandbox.endAt = now.plusSeconds(timeout);
-          endsAt(sandbox.endAt);
-          return Answer.of(201, sandboxJson(sandbox, Shape.SANDBOX));
-      }
-    }
-  }
-
-  private Answer timeout(String sandboxId, byte[] body) {
-    JsonNode request = parse(body);
-    if (request == null || !request.has("timeout") || !request.get("timeout").isIntegralNumber()
-        || request.get("timeout").asLong() < 0) {
-      return error(400, "timeout must be a non-negative integer");
-    }
-    synchronized (lock) {
-      Instant now = now();
-      expire(now);
-      SimSandbox sandbox = sandboxes.get(sandboxId);
-      if (sandbox == null || sandbox.phase != SimSandbox.Phase.RUNNING) {
-        return notFound(sandboxId);
-      }
-      Instant endAt = now.plusSeconds(request.get("timeout").asLong());
-      if (endAt.isAfter(sandbox.startedAt.plus(options.maxRunningLength()))) {
-        return error(400, "Max instance length exceeded");
-      }
-      sandbox.endAt = endAt;
-      endsAt(endAt);
-      return Answer.of(204, null);
-    }
-  }
-
-  /** E2B's own timer: past its end time a sandbox is paused (autoPause) or killed. */
-  private void expire(Instant now) {
-    if (now.isBefore(nextExpiry)) {
-      return; // no running sandbox reaches its end before then: nothing to scan (a scan per request is O(sandboxes))
-    }
-    Instant next = Instant.MAX;
-    for (Iterator<SimSandbox> it = sandboxes.values().iterator(); it.hasNext(); ) {
-      SimSandbox sandbox = it.next();
-      if (sandbox.phase == SimSandbox.Phase.RUNNING && !now.isBefore(sandbox.endAt)) {
-        if (sandbox.autoPause) {
-          sandbox.phase = SimSandbox.Phase.PAUSED;
-        } else {
-          it.remove();
-        }
-      } else if (sandbox.phase == SimSandbox.Phase.RUNNING && sandbox.endAt.isBefore(next)) {
-        next = sandbox.endAt;
-      }
-    }
-    nextExpiry = next;
-  }
-
-  /** A running sandbox now ends at {@code endAt}: the next expiry scan is due no later than that (caller holds lock). */
-  private void endsAt(Instant endAt) {
-    if (endAt.isBefore(nextExpiry)) {
-      nextExpiry = endAt;
-    }
-  }
 
   // ---- admin endpoints (not part of E2B's API) --------------------------------------------
 
-  private Answer admin(String method, String[] path, HttpExchange exchange) throws IOException {
+  private SimAnswer admin(String method, String[] path, HttpExchange exchange) throws IOException {
     String what = path.length >= 3 ? path[2] : "";
     switch (what) {
       case "faults":
         if (method.equals("POST")) {
           Fault fault = json.readValue(readBody(exchange), Fault.class);
           inject(fault);
-          return Answer.of(201, fault);
+          return SimAnswer.of(201, fault);
         }
         if (method.equals("DELETE")) {
           clearFaults();
-          return Answer.of(204, null);
+          return SimAnswer.of(204, null);
         }
-        return Answer.of(200, faults);
+        return SimAnswer.of(200, faults.list());
       case "calls":
         if (method.equals("DELETE")) {
           clearCalls();
-          return Answer.of(204, null);
+          return SimAnswer.of(204, null);
         }
         Map<String, Long> byOperation = new java.util.TreeMap<>();
         calls.forEach(c -> byOperation.merge(c.operation(), 1L, Long::sum));
-        return Answer.of(200, Map.of("total", calls.size(), "byOperation", byOperation));
+        return SimAnswer.of(200, Map.of("total", calls.size(), "byOperation", byOperation));
       case "health":
-        return Answer.of(200, Map.of("status", "ok", "sandboxes", sandboxes.size()));
+        return SimAnswer.of(200, Map.of("status", "ok", "sandboxes", fleet.size()));
       default:
-        return error(404, "Not found");
+        return SimAnswer.error(404, "Not found");
     }
   }
 
   // ---- plumbing ---------------------------------------------------------------------------
 
-  /** E2B's three answer shapes: Sandbox (create, connect), ListedSandbox (lists), SandboxDetail (get). */
-  private enum Shape {
-    SANDBOX,
-    LISTED,
-    DETAIL
-  }
-
-  private ObjectNode sandboxJson(SimSandbox sandbox, Shape shape) {
-    ObjectNode node = json.createObjectNode();
-    node.put("templateID", sandbox.templateId);
-    node.put("alias", sandbox.alias);
-    node.put("sandboxID", sandbox.sandboxId);
-    node.put("clientID", sandbox.clientId);
-    node.put("envdVersion", "0.2.0");
-    if (shape != Shape.LISTED) {
-      node.put("envdAccessToken", sandbox.envdAccessToken);
-      node.put("domain", "sim.local");
-    }
-    if (shape != Shape.SANDBOX) {
-      node.put("startedAt", sandbox.startedAt.toString());
-      node.put("endAt", sandbox.endAt.toString());
-      node.put("cpuCount", sandbox.cpuCount);
-      node.put("memoryMB", sandbox.memoryMb);
-      node.put("diskSizeMB", 1024);
-      node.put("state", sandbox.apiState());
-      node.set("metadata", json.valueToTree(sandbox.metadata));
-    }
-    if (shape == Shape.DETAIL) {
-      ObjectNode lifecycle = node.putObject("lifecycle");
-      lifecycle.put("autoResume", false);
-      lifecycle.put("onTimeout", sandbox.autoPause ? "pause" : "kill");
-    }
-    return node;
-  }
-
-  private Answer error(int status, String message) {
-    return Answer.of(status, errorBody(status, message));
-  }
-
-  private Answer notFound(String sandboxId) {
-    return error(404, "Sandbox " + sandboxId + " not found");
-  }
-
-  private Map<String, Object> errorBody(int status, String message) {
-    return Map.of("code", status, "message", message);
-  }
-
-  private byte[] bytesOf(Answer answer) throws IOException {
+  private byte[] bytesOf(SimAnswer answer) throws IOException {
     return answer.body() == null || answer.status() == 204 ? new byte[0] : json.writeValueAsBytes(answer.body());
   }
 
-  private void respond(HttpExchange exchange, Answer answer) throws IOException {
+  private void respond(HttpExchange exchange, SimAnswer answer) throws IOException {
     respond(exchange, answer, bytesOf(answer));
   }
 
-  private void respond(HttpExchange exchange, Answer answer, byte[] bytes) throws IOException {
+  private void respond(HttpExchange exchange, SimAnswer answer, byte[] bytes) throws IOException {
     answer.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
     if (answer.body() == null || answer.status() == 204) {
       exchange.sendResponseHeaders(answer.status(), -1);
@@ -719,17 +364,6 @@ public final class E2bSimulator implements AutoCloseable {
         throw new IOException("body too large");
       }
       return bytes;
-    }
-  }
-
-  private JsonNode parse(byte[] body) {
-    if (body == null || body.length == 0) {
-      return null;
-    }
-    try {
-      return json.readTree(body);
-    } catch (IOException e) {
-      return null;
     }
   }
 

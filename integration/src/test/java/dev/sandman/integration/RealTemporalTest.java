@@ -227,7 +227,8 @@ class RealTemporalTest {
     String pausedId = track("it-ui", "it-carol", null);
     client.pause(pausedId, "shown in the UI");
     waitFor("visibility", Duration.ofSeconds(20), () -> client.list(new ListQuery("it-ui", null, SandboxState.PAUSED, 5, null)).items().size() == 1);
-    Path docs = Path.of(System.getProperty("sandman.docs", "../docs")).toAbsolutePath().normalize();
+    // screenshots go to target/ unless a run asks to refresh the committed ones (-Dsandman.docs=../docs)
+    Path docs = Path.of(System.getProperty("sandman.docs", "target/screenshots")).toAbsolutePath().normalize();
     Files.createDirectories(docs);
     Path log = dir.resolve("ui-check.log");
     Process p = new ProcessBuilder("node", check, "http://127.0.0.1:" + uiPort, Sandman.workflowId(pausedId), docs.toString(), chromium)

@@ -4,11 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sandman.reliability.Matrix.Outcome;
-import dev.sandman.starter.ApiHarness;
-import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
+import dev.sandman.http.ApiHarness;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;

@@ -16,7 +16,7 @@ import java.util.function.Supplier;
 /**
  * The reliability table. Every case of the suite goes through {@link #check}: it runs the case,
  * records what was observed (or the assertion that failed), and {@link MatrixReport} writes all rows
- * to {@code docs/reliability.md} when the suite ends.
+ * to {@code target/reliability.md} (or, asked to, {@code docs/reliability.md}) when the suite ends.
  */
 public final class Matrix {
   /** What one case observed: a sentence, how many sandboxes and injected faults it took, what was lost. */

@@ -54,6 +54,10 @@ public class SandmanException extends RuntimeException {
     };
   }
 
+  public static SandmanException notTracked(String sandboxId) {
+    return new SandmanException(Kind.NOT_FOUND, "sandbox " + sandboxId + " is not tracked");
+  }
+
   public static SandmanException invalid(String field, String message) {
     return new SandmanException(Kind.INVALID_ARGUMENT, message, field, null);
   }

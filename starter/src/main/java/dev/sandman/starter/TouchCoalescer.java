@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * processes touching one sandbox send about as many signals as one, and a process that dies loses only
  * touches another process would have made up for had the user still been active.
  *
- * <p>With a fixed {@code window} it behaves as Sandman's first clients did: at most one signal per
+ * <p>With a fixed {@code window} it sends instead at most one signal per
  * window, the newest touch trailing at the window's end (kept to measure what the rule above saves).
  */
 final class TouchCoalescer {

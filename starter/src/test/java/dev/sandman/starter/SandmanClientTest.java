@@ -3,7 +3,6 @@ package dev.sandman.starter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sandman.e2bsim.E2bSimulator;
 import dev.sandman.workflows.CreateSpec;
 import dev.sandman.workflows.Sandman;
 import dev.sandman.workflows.Policy;

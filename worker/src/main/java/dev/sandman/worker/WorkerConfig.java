@@ -4,7 +4,6 @@ import dev.sandman.activities.E2bConfig;
 import dev.sandman.workflows.OperatorConfig;
 import dev.sandman.workflows.Policy;
 import dev.sandman.workflows.Sandman;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 

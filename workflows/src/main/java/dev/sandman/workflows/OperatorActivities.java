@@ -9,7 +9,7 @@ public interface OperatorActivities {
   @ActivityMethod(name = "OperatorConfig")
   OperatorConfig operatorConfig();
 
-  /** Signal-with-start the project's workflow with "join" for this sandbox (runs before version "economy"). */
+  /** Signal-with-start the project's workflow with "join" for this sandbox (runs that keep project members). */
   @ActivityMethod(name = "JoinProject")
   void joinProject(String projectId, String sandboxId);
 

@@ -12,10 +12,10 @@ import java.util.TreeSet;
 import org.slf4j.Logger;
 
 /**
- * A project's policy layer. Since version "economy" it keeps no member list: sandboxes read the layer
- * from this workflow's memo when each run starts (no billed Action, nothing sent here on track), and a
- * change is pushed by one activity that finds the project's open sandboxes through visibility and
- * signals each. Earlier runs kept members (joined by signal) and signalled them from the workflow.
+ * A project's policy layer, published in this workflow's memo: sandboxes read it when each run starts
+ * (no billed Action, nothing sent here on track), and a change is pushed by one activity that finds the
+ * project's open sandboxes through visibility and signals each. Runs without the economy version keep a
+ * member list (joined by signal) and signal the members themselves.
  */
 public class ProjectWorkflowImpl implements ProjectWorkflow {
 

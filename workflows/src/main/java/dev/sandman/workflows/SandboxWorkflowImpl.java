@@ -200,7 +200,7 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
     }
   }
 
-  /** Runs before version "economy" joined their project's workflow, which pushed its layer to members. */
+  /** Runs without the economy version join their project's workflow, which pushes its layer to members. */
   private void joinProject() {
     try {
       operator.joinProject(lc.projectId, lc.sandboxId);

@@ -14,7 +14,7 @@ import java.util.function.BooleanSupplier;
  * The workflow's sleep: until a time, or until it is woken. Timers are kept, never cancelled: a wake-up
  * leaves the pending timer in place and the next sleep reuses it while it fires no later than needed,
  * so a timer that fires while its cancellation is in flight cannot race and moving deadlines costs no
- * timer. Runs recorded before version "keep-timers" cancelled the timer instead ({@code keepTimers} false).
+ * timer. Without {@code keepTimers} (the oldest runs) the timer is cancelled instead.
  */
 final class Sleeper {
   private record PendingTimer(Instant at, Promise<Void> fired) {}

@@ -11,7 +11,7 @@ import java.util.Optional;
 public final class StatusMemo {
   private StatusMemo() {}
 
-  /** The published sandbox status, or empty for runs that publish none (recorded before version "economy"). */
+  /** The published sandbox status, or empty for a run that publishes none (the oldest versions). */
   public static Optional<SandboxStatus> read(Memo memo) {
     return read(memo, SandboxStatus.MEMO_KEY, SandboxStatus.class);
   }

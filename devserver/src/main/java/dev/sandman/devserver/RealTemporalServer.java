@@ -1,4 +1,4 @@
-package dev.sandman.cli;
+package dev.sandman.devserver;
 
 import dev.sandman.workflows.Sandman;
 import java.io.IOException;
@@ -16,7 +16,7 @@ import java.util.stream.Stream;
  * SQLite file (sandboxes survive a dev restart) and the Temporal UI, on loopback, with Sandman's
  * search attributes registered at start. The binary comes from scripts/install-temporal.sh.
  */
-final class RealTemporalServer implements DevTemporal {
+public final class RealTemporalServer implements DevTemporal {
   private final Process process;
   private final int port;
   private final int uiPort;
@@ -32,12 +32,12 @@ final class RealTemporalServer implements DevTemporal {
   }
 
   /** SANDMAN_TEMPORAL_BIN, else the newest build under .tools/temporal/ of the Sandman checkout. */
-  static Optional<Path> find(dev.sandman.worker.Env env) {
-    String explicit = env.get("SANDMAN_TEMPORAL_BIN", null);
+  public static Optional<Path> find(java.util.Map<String, String> env) {
+    String explicit = env.get("SANDMAN_TEMPORAL_BIN");
     if (explicit != null) {
       return Optional.of(Path.of(explicit)).filter(Files::isExecutable);
     }
-    Path tools = Path.of(env.get("SANDMAN_HOME", "."), ".tools", "temporal");
+    Path tools = Path.of(env.getOrDefault("SANDMAN_HOME", "."), ".tools", "temporal");
     if (!Files.isDirectory(tools)) {
       return Optional.empty();
     }
@@ -48,7 +48,7 @@ final class RealTemporalServer implements DevTemporal {
     }
   }
 
-  static RealTemporalServer start(Path binary, String host, int port, int uiPort, Path db) throws IOException {
+  public static RealTemporalServer start(Path binary, String host, int port, int uiPort, Path db) throws IOException {
     Files.createDirectories(db.toAbsolutePath().getParent());
     List<String> command = new ArrayList<>(List.of(binary.toString(), "server", "start-dev", "--ip", host,
         "--port", String.valueOf(port), "--ui-port", String.valueOf(uiPort), "--db-filename", db.toString(),

@@ -1,4 +1,4 @@
-package dev.sandman.bench;
+package dev.sandman.devserver;
 
 import io.temporal.internal.testservice.TestServicesStarter;
 import io.temporal.testing.TestWorkflowEnvironment;

@@ -1,7 +1,7 @@
-package dev.sandman.cli;
+package dev.sandman.devserver;
 
 /** The Temporal that dev mode runs: Temporal's Java test server in process, or the real server. */
-interface DevTemporal extends AutoCloseable {
+public interface DevTemporal extends AutoCloseable {
   int port();
 
   /** What it is, for the banner. */

@@ -1,4 +1,4 @@
-package dev.sandman.starter.http;
+package dev.sandman.http;
 
 /** An answer other than success, raised anywhere while handling a request. */
 final class ApiException extends RuntimeException {
@@ -15,5 +15,17 @@ final class ApiException extends RuntimeException {
 
   static ApiException badRequest(String error, String message, String field) {
     return new ApiException(400, error, message, field);
+  }
+
+  static ApiException forbidden(String message, String field) {
+    return new ApiException(403, "forbidden", message, field);
+  }
+
+  static ApiException notFound() {
+    return new ApiException(404, "not_found", "no such endpoint", null);
+  }
+
+  static ApiException notAllowed(String allowed) {
+    return new ApiException(405, "method_not_allowed", "allowed: " + allowed, null);
   }
 }

@@ -1,4 +1,4 @@
-package dev.sandman.starter.http;
+package dev.sandman.http;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -14,6 +14,27 @@ final class Auth {
   record Principal(boolean admin, String userId) {
     boolean mayActFor(String owner) {
       return admin || userId.equals(owner);
+    }
+
+    /** Only the admin token may {@code what}. */
+    void requireAdmin(String what) {
+      if (!admin) {
+        throw ApiException.forbidden("only the admin token may " + what, null);
+      }
+    }
+
+    /**
+     * The user a request names, checked: an app token may only name its own user (the default when it
+     * names none); the admin token names any, or none.
+     */
+    String scopedUser(String named, String what) {
+      if (admin) {
+        return named;
+      }
+      if (named != null && !named.equals(userId)) {
+        throw ApiException.forbidden("the app token may only " + what + " user " + userId, "userId");
+      }
+      return userId;
     }
   }
 

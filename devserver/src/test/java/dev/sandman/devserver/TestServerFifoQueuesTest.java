@@ -1,4 +1,4 @@
-package dev.sandman.bench;
+package dev.sandman.devserver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,8 +1,9 @@
-package dev.sandman.starter;
+package dev.sandman.http;
 
+import dev.sandman.starter.SandmanClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sandman.starter.http.HttpApi;
+import dev.sandman.http.HttpApi;
 import dev.sandman.worker.SandmanTestEnv;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;

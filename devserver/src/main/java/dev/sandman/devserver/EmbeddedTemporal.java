@@ -1,4 +1,4 @@
-package dev.sandman.cli;
+package dev.sandman.devserver;
 
 import dev.sandman.workflows.Sandman;
 import io.grpc.Server;
@@ -18,7 +18,7 @@ import java.net.InetSocketAddress;
  * time (no time skipping), with Sandman's search attributes registered. Any Temporal client can use
  * it: the CLI, a TypeScript app, the Temporal CLI.
  */
-final class EmbeddedTemporal implements DevTemporal {
+public final class EmbeddedTemporal implements DevTemporal {
   private final TestServicesStarter services;
   private final Server server;
 
@@ -27,10 +27,10 @@ final class EmbeddedTemporal implements DevTemporal {
     this.server = server;
   }
 
-  static EmbeddedTemporal start(String host, int port) throws IOException {
+  public static EmbeddedTemporal start(String host, int port) throws IOException {
     TestServicesStarter services = new TestServicesStarter(true, 0); // time skipping locked: real time
-    dev.sandman.bench.TestServerLockLog.bound(services); // or it slows down and grows with every operation
-    dev.sandman.bench.TestServerFifoQueues.apply(services); // tasks taken in arrival order, as a real server takes them
+    TestServerLockLog.bound(services); // or it slows down and grows with every operation
+    TestServerFifoQueues.apply(services); // tasks taken in arrival order, as a real server takes them
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port));
     services.getServices().forEach(builder::addService);
     HealthStatusManager health = new HealthStatusManager();
@@ -56,7 +56,7 @@ final class EmbeddedTemporal implements DevTemporal {
   }
 
   /** The test server refuses unregistered search attributes: register Sandman's (all Keyword). */
-  static void registerSearchAttributes(WorkflowServiceStubs service, String namespace) {
+  public static void registerSearchAttributes(WorkflowServiceStubs service, String namespace) {
     AddSearchAttributesRequest.Builder request = AddSearchAttributesRequest.newBuilder().setNamespace(namespace);
     Sandman.SEARCH_ATTRIBUTES.forEach(key -> request.putSearchAttributes(key.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
     OperatorServiceGrpc.newBlockingStub(service.getRawChannel()).addSearchAttributes(request.build());

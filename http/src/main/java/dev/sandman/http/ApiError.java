@@ -1,4 +1,4 @@
-package dev.sandman.starter.http;
+package dev.sandman.http;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;

@@ -1,5 +1,6 @@
-package dev.sandman.starter;
+package dev.sandman.http;
 
+import dev.sandman.starter.TrackRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sandman.workflows.SandboxState;
