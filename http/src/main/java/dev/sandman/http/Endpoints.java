@@ -1,6 +1,5 @@
 package dev.sandman.http;
 
-import com.sun.net.httpserver.HttpExchange;
 import dev.sandman.http.Wire.Reply;
 import dev.sandman.starter.ListPage;
 import dev.sandman.starter.ListQuery;
@@ -13,7 +12,6 @@ import dev.sandman.workflows.Policy;
 import dev.sandman.workflows.PolicyPatch;
 import dev.sandman.workflows.SandboxState;
 import dev.sandman.workflows.SandboxStatus;
-import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -30,12 +28,10 @@ final class Endpoints {
 
   private final SandmanClient client;
   private final Owners owners;
-  private final int maxBodyBytes;
 
-  Endpoints(SandmanClient client, int maxBodyBytes) {
+  Endpoints(SandmanClient client) {
     this.client = client;
     this.owners = new Owners(client);
-    this.maxBodyBytes = maxBodyBytes;
   }
 
   /** Whether the path is one of these endpoints' (the caller is authenticated only then). */
@@ -44,19 +40,20 @@ final class Endpoints {
         && Set.of("sandboxes", "projects", "report").contains(path.get(1));
   }
 
-  Reply handle(Auth.Principal caller, HttpExchange exchange, String method, List<String> path) throws IOException {
+  Reply handle(Auth.Principal caller, Call call, List<String> path) {
+    String method = call.method();
     String resource = path.get(1);
     if (resource.equals("report")) {
       requireMethod(method, "GET", path.size() == 2);
-      return report(caller, Wire.query(exchange.getRequestURI().getRawQuery()));
+      return report(caller, Wire.query(call.rawQuery()));
     }
     if (resource.equals("projects")) {
-      return project(caller, exchange, method, path);
+      return project(caller, call, path);
     }
     if (path.size() == 2) {
       return switch (method) {
-        case "POST" -> track(caller, body(exchange, TRACK_FIELDS));
-        case "GET" -> list(caller, Wire.query(exchange.getRequestURI().getRawQuery()));
+        case "POST" -> track(caller, body(call, TRACK_FIELDS));
+        case "GET" -> list(caller, Wire.query(call.rawQuery()));
         default -> throw ApiException.notAllowed("GET, POST");
       };
     }
@@ -77,7 +74,7 @@ final class Endpoints {
         }
         case "DELETE" -> {
           owners.check(caller, sandboxId);
-          yield Reply.json(200, client.kill(sandboxId, reason(body(exchange, Set.of("reason")))));
+          yield Reply.json(200, client.kill(sandboxId, reason(body(call, Set.of("reason")))));
         }
         default -> throw ApiException.notAllowed("GET, DELETE");
       };
@@ -86,20 +83,20 @@ final class Endpoints {
     switch (action) {
       case "activity" -> {
         requireMethod(method, "POST", true);
-        Instant at = body(exchange, Set.of("at")).instant("at");
+        Instant at = body(call, Set.of("at")).instant("at");
         owners.check(caller, sandboxId);
         client.touch(sandboxId, at);
         return Reply.json(202, Map.of("accepted", true));
       }
       case "pause", "resume" -> {
         requireMethod(method, "POST", true);
-        String reason = reason(body(exchange, Set.of("reason")));
+        String reason = reason(body(call, Set.of("reason")));
         owners.check(caller, sandboxId);
         return Reply.json(200, action.equals("pause") ? client.pause(sandboxId, reason) : client.resume(sandboxId, reason));
       }
       case "holds" -> {
         requireMethod(method, "POST", true);
-        Body body = body(exchange, Set.of("reason", "ttl"));
+        Body body = body(call, Set.of("reason", "ttl"));
         String reason = reason(body);
         Duration ttl = body.duration("ttl");
         owners.check(caller, sandboxId);
@@ -107,7 +104,7 @@ final class Endpoints {
       }
       case "policy" -> {
         requireMethod(method, "PUT", true);
-        PolicyPatch patch = policyPatch(body(exchange, POLICY_PATCH_FIELDS));
+        PolicyPatch patch = policyPatch(body(call, POLICY_PATCH_FIELDS));
         owners.check(caller, sandboxId);
         return Reply.json(200, client.setPolicy(sandboxId, patch));
       }
@@ -115,7 +112,8 @@ final class Endpoints {
     }
   }
 
-  private Reply project(Auth.Principal caller, HttpExchange exchange, String method, List<String> path) throws IOException {
+  private Reply project(Auth.Principal caller, Call call, List<String> path) {
+    String method = call.method();
     if (path.size() != 4 || !path.get(3).equals("policy")) {
       throw ApiException.notFound();
     }
@@ -124,7 +122,7 @@ final class Endpoints {
       case "GET" -> Reply.json(200, client.projectStatus(projectId));
       case "PUT" -> {
         caller.requireAdmin("change a project's policy");
-        yield Reply.json(200, client.setProjectPolicy(projectId, policy(body(exchange, POLICY_FIELDS))));
+        yield Reply.json(200, client.setProjectPolicy(projectId, policy(body(call, POLICY_FIELDS))));
       }
       case "DELETE" -> {
         caller.requireAdmin("change a project's policy");
@@ -182,9 +180,10 @@ final class Endpoints {
 
   // ---- input ------------------------------------------------------------------------------
 
-  private Body body(HttpExchange exchange, Set<String> fields) throws IOException {
-    return Body.parse(Wire.body(exchange, maxBodyBytes), fields);
+  private static Body body(Call call, Set<String> fields) {
+    return Body.parse(call.body(), fields);
   }
+
 
   private static void onlyKnown(Map<String, String> params, Set<String> known) {
     for (String name : params.keySet()) {

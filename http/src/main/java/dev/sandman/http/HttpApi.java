@@ -1,134 +1,249 @@
 package dev.sandman.http;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.sandman.http.Wire.Reply;
 import dev.sandman.starter.SandmanClient;
 import dev.sandman.starter.SandmanException;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
-import dev.sandman.http.Wire.Reply;
 import java.util.Set;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sandman's HTTP API (see {@code GET /openapi.json} and the README). JSON in and out, durations
- * ISO-8601, times RFC 3339, errors {@code {error, message, field?}}. Bad input is answered 4xx before
- * anything is changed; nothing a client sends yields a 500.
+ * Sandman's HTTP API (see {@code GET /openapi.json}). JSON in and out, durations ISO-8601, times
+ * RFC 3339, errors {@code {error, message, field?}}; bad input is answered 4xx before anything is
+ * changed, and nothing a client sends yields a 500.
+ *
+ * <p>On Jetty: headers and bodies are read without holding a thread (a slow or idle client costs a
+ * connection), a request runs on a bounded pool of API workers only once its body is in (a full pool
+ * answers 503), and health, metrics and the OpenAPI document are answered on the I/O thread so they
+ * stay up whatever the API workers are doing.
  */
 public final class HttpApi implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
-  static {
-    // without it the JDK server waits on delayed ACKs (~40 ms per small answer)
-    System.setProperty("sun.net.httpserver.nodelay", "true");
+
+  /** Where to listen, which tokens to accept (a null token disables that caller), and the bounds on work. */
+  public record Config(String host, int port, String adminToken, String appToken, int maxBodyBytes,
+      Limits limits) {
+    public static final int DEFAULT_MAX_BODY = 64 * 1024;
+
+    public Config(String host, int port, String adminToken, String appToken, int maxBodyBytes) {
+      this(host, port, adminToken, appToken, maxBodyBytes, Limits.DEFAULT);
+    }
   }
 
-  /** Where to listen and which tokens to accept; a null token disables that kind of caller. */
-  public record Config(String host, int port, String adminToken, String appToken, int maxBodyBytes) {
-    public static final int DEFAULT_MAX_BODY = 64 * 1024;
+  /**
+   * How much work slow or many clients can cause: API workers and requests waiting for one, open
+   * connections, how long a connection may sit idle, and the slowest body upload accepted.
+   */
+  public record Limits(int workers, int waiting, int connections, long idleMillis, long minBytesPerSecond) {
+    public static final Limits DEFAULT = new Limits(256, 1024, 10_000, 30_000, 256);
   }
 
   private final Endpoints endpoints;
   private final Auth auth;
   private final Config config;
   private final PrometheusMeterRegistry registry;
-  private final HttpServer server;
-  private final ThreadPoolExecutor executor;
+  private final RequestMetrics metrics;
+  private final Server server;
+  private final ServerConnector connector;
+  private final ThreadPoolExecutor workers;
   private final byte[] openApi;
+
   private HttpApi(SandmanClient client, Config config, PrometheusMeterRegistry registry) throws IOException {
-    this.endpoints = new Endpoints(client, config.maxBodyBytes());
+    this.endpoints = new Endpoints(client);
     this.config = config;
     this.registry = registry;
+    this.metrics = new RequestMetrics(registry);
     this.auth = new Auth(config.adminToken(), config.appToken());
     try (InputStream in = HttpApi.class.getResourceAsStream("/openapi.json")) {
       this.openApi = in.readAllBytes();
     }
+    Limits limits = config.limits();
     AtomicInteger threads = new AtomicInteger();
-    this.executor = new ThreadPoolExecutor(16, 512, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
-      Thread t = new Thread(r, "sandman-http-" + threads.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    }, new ThreadPoolExecutor.CallerRunsPolicy());
-    this.server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 1024);
-    server.setExecutor(executor);
-    server.createContext("/", this::handle);
+    this.workers = new ThreadPoolExecutor(Math.min(16, limits.workers()), limits.workers(), 60, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(limits.waiting()), r -> {
+          Thread t = new Thread(r, "sandman-api-" + threads.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        }, new ThreadPoolExecutor.AbortPolicy());
+    QueuedThreadPool io = new QueuedThreadPool(32, 4);
+    io.setName("sandman-http");
+    io.setDaemon(true);
+    this.server = new Server(io);
+    HttpConfiguration http = new HttpConfiguration();
+    http.setSendServerVersion(false);
+    http.setSendDateHeader(false);
+    http.setUriCompliance(UriCompliance.UNSAFE); // the API parses and validates raw paths itself
+    http.setMinRequestDataRate(limits.minBytesPerSecond());
+    this.connector = new ServerConnector(server, new HttpConnectionFactory(http));
+    connector.setHost(config.host());
+    connector.setPort(config.port());
+    connector.setIdleTimeout(limits.idleMillis());
+    server.addConnector(connector);
+    server.addBean(new NetworkConnectionLimit(limits.connections(), server));
+    server.setErrorHandler(new JsonErrors());
+    server.setHandler(new Handler.Abstract.NonBlocking() {
+      @Override
+      public boolean handle(Request request, Response response, Callback callback) {
+        receive(request, response, callback);
+        return true;
+      }
+    });
   }
 
   public static HttpApi start(SandmanClient client, Config config, PrometheusMeterRegistry registry) throws IOException {
     HttpApi api = new HttpApi(client, config, registry);
-    api.server.start();
+    try {
+      api.server.start();
+    } catch (IOException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IOException("could not start the HTTP API on " + config.host() + ":" + config.port(), e);
+    }
     log.info("HTTP API on http://{}:{}", config.host(), api.port());
     return api;
   }
 
   public int port() {
-    return server.getAddress().getPort();
+    return connector.getLocalPort();
   }
 
   @Override
   public void close() {
-    server.stop(1);
-    executor.shutdown();
+    try {
+      server.stop();
+    } catch (Exception e) {
+      log.debug("stopping the HTTP API: {}", e.toString());
+    }
+    workers.shutdown();
   }
 
-  // ---- dispatch ---------------------------------------------------------------------------
+  /** Exposed for the CLI and tests: the registry the API records into. */
+  public MeterRegistry registry() {
+    return registry;
+  }
 
-  private void handle(HttpExchange exchange) {
+  // ---- one request ------------------------------------------------------------------------
+
+  private void receive(Request request, Response response, Callback callback) {
     long started = System.nanoTime();
-    String route = "unmatched";
-    Reply reply;
-    try (exchange) {
-      try {
-        String method = exchange.getRequestMethod();
-        List<String> path = Wire.segments(exchange.getRequestURI().getRawPath());
-        route = Wire.routeName(path);
-        reply = dispatch(exchange, method, path);
-      } catch (ApiException e) {
-        reply = Reply.json(e.status, new ApiError(e.error, e.getMessage(), e.field));
-      } catch (SandmanException e) {
-        reply = fromSandman(e);
-      } catch (RuntimeException e) {
-        log.error("unexpected failure handling {} {}", exchange.getRequestMethod(), route, e);
-        reply = Reply.json(500, new ApiError("internal", "internal error", null));
-      }
-      Wire.send(exchange, reply);
-      Timer.builder("sandman_http_requests")
-          .tag("route", route)
-          .tag("method", exchange.getRequestMethod())
-          .tag("status", Integer.toString(reply.status()))
-          .register(registry)
-          .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-    } catch (IOException | RuntimeException e) {
-      log.debug("could not answer {}: {}", route, e.toString());
+    String method = request.getMethod();
+    String rawPath = request.getHttpURI().getPath();
+    List<String> path;
+    try {
+      path = Wire.segments(rawPath == null ? "/" : rawPath);
+    } catch (ApiException e) {
+      answer(request, response, callback, started, "unmatched", failure(e));
+      return;
     }
+    String route = Wire.routeName(path);
+    if (path.size() == 1 && Set.of("healthz", "metrics", "openapi.json").contains(path.get(0))) {
+      answer(request, response, callback, started, route, guarded(() -> plain(method, path.get(0))));
+      return;
+    }
+    // a body somewhat over the limit is read and dropped, so the client hears its 413 (not a reset)
+    int readable = config.maxBodyBytes() * 16;
+    if (request.getLength() > readable) {
+      answer(request, response, callback, started, route, failure(tooLarge()));
+      return;
+    }
+    Content.Source.asByteArrayAsync(request, readable).whenComplete((body, failed) -> {
+      if (failed != null || body.length > config.maxBodyBytes()) {
+        answer(request, response, callback, started, route, failure(tooLarge()));
+        return;
+      }
+      Call call = new Call(method, rawPath, request.getHttpURI().getQuery(), name -> request.getHeaders().get(name), body);
+      try {
+        workers.execute(() -> answer(request, response, callback, started, route, guarded(() -> dispatch(call, path))));
+      } catch (RejectedExecutionException busy) {
+        answer(request, response, callback, started, route,
+            Reply.json(503, new ApiError("unavailable", "the API is busy; try again", null)));
+      }
+    });
   }
 
-  private Reply dispatch(HttpExchange exchange, String method, List<String> path) throws IOException {
-    if (path.size() == 1 && Set.of("healthz", "metrics", "openapi.json").contains(path.get(0))) {
-      Endpoints.requireMethod(method, "GET", true);
-      return switch (path.get(0)) {
-        case "healthz" -> Reply.json(200, Map.of("status", "ok"));
-        case "metrics" -> new Reply(200, registry.scrape(), "text/plain; version=0.0.4; charset=utf-8");
-        default -> new Reply(200, openApi, "application/json");
-      };
-    }
+  private Reply plain(String method, String what) {
+    Endpoints.requireMethod(method, "GET", true);
+    return switch (what) {
+      case "healthz" -> Reply.json(200, Map.of("status", "ok"));
+      case "metrics" -> new Reply(200, registry.scrape(), "text/plain; version=0.0.4; charset=utf-8");
+      default -> new Reply(200, openApi, "application/json");
+    };
+  }
+
+  private Reply dispatch(Call call, List<String> path) {
     if (!Endpoints.serves(path)) {
       throw ApiException.notFound();
     }
-    Auth.Principal caller = auth.authenticate(
-        exchange.getRequestHeaders().getFirst("Authorization"),
-        exchange.getRequestHeaders().getFirst("X-Sandman-User"));
-    return endpoints.handle(caller, exchange, method, path);
+    Auth.Principal caller = auth.authenticate(call.header("Authorization"), call.header("X-Sandman-User"));
+    return endpoints.handle(caller, call, path);
+  }
+
+  private interface Work {
+    Reply run();
+  }
+
+  /** The work's answer, or the error it raised as an answer: never an exception out of here. */
+  private static Reply guarded(Work work) {
+    try {
+      return work.run();
+    } catch (ApiException e) {
+      return failure(e);
+    } catch (SandmanException e) {
+      return fromSandman(e);
+    } catch (RuntimeException e) {
+      log.error("unexpected failure", e);
+      return Reply.json(500, new ApiError("internal", "internal error", null));
+    }
+  }
+
+  private void answer(Request request, Response response, Callback callback, long started, String route, Reply reply) {
+    byte[] bytes;
+    try {
+      bytes = Wire.bytes(reply);
+    } catch (IOException | RuntimeException e) {
+      log.error("could not write an answer", e);
+      reply = Reply.json(500, new ApiError("internal", "internal error", null));
+      bytes = "{\"error\":\"internal\",\"message\":\"internal error\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+    response.setStatus(reply.status());
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, reply.contentType());
+    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+    response.getHeaders().put("X-Content-Type-Options", "nosniff");
+    response.write(true, ByteBuffer.wrap(bytes), callback);
+    metrics.record(route, request.getMethod(), reply.status(), System.nanoTime() - started);
+  }
+
+  private static Reply failure(ApiException e) {
+    return Reply.json(e.status, new ApiError(e.error, e.getMessage(), e.field));
+  }
+
+  private ApiException tooLarge() {
+    return new ApiException(413, "payload_too_large", "request body is larger than " + config.maxBodyBytes() + " bytes", null);
   }
 
   private static Reply fromSandman(SandmanException e) {
@@ -139,10 +254,5 @@ public final class HttpApi implements AutoCloseable {
       case E2B_FAILED -> Reply.json(502, new ApiError("e2b_failed", e.getMessage(), null));
       case UNAVAILABLE -> Reply.json(503, new ApiError("unavailable", e.getMessage(), null));
     };
-  }
-
-  /** Exposed for the CLI and tests: the registry the API records into. */
-  public MeterRegistry registry() {
-    return registry;
   }
 }

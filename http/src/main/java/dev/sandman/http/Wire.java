@@ -1,17 +1,15 @@
 package dev.sandman.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
 import dev.sandman.workflows.SandmanJson;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** Reading requests and writing answers on the wire: path, query and body in; status, headers and body out. */
 final class Wire {
@@ -64,55 +62,45 @@ final class Wire {
     }
     return params;
   }
-  static byte[] body(HttpExchange exchange, int maxBodyBytes) throws IOException {
-    String length = exchange.getRequestHeaders().getFirst("Content-Length");
-    if (length != null) {
-      try {
-        if (Long.parseLong(length.trim()) > maxBodyBytes) {
-          throw tooLarge(maxBodyBytes);
-        }
-      } catch (NumberFormatException e) {
-        throw ApiException.badRequest("bad_request", "invalid Content-Length", null);
-      }
-    }
-    try (InputStream in = exchange.getRequestBody()) {
-      byte[] bytes = in.readNBytes(maxBodyBytes + 1);
-      if (bytes.length > maxBodyBytes) {
-        throw tooLarge(maxBodyBytes);
-      }
-      return bytes;
-    }
-  }
-  private static ApiException tooLarge(int maxBodyBytes) {
-    return new ApiException(413, "payload_too_large", "request body is larger than " + maxBodyBytes + " bytes", null);
-  }
-  static void send(HttpExchange exchange, Reply reply) throws IOException {
-    byte[] bytes;
+  /** The answer's body as bytes: raw bytes, text, or an object written as JSON. */
+  static byte[] bytes(Reply reply) throws IOException {
     if (reply.body() instanceof byte[] raw) {
-      bytes = raw;
-    } else if (reply.body() instanceof String text) {
-      bytes = text.getBytes(StandardCharsets.UTF_8);
-    } else {
-      bytes = JSON.writeValueAsBytes(reply.body());
+      return raw;
     }
-    exchange.getResponseHeaders().set("Content-Type", reply.contentType());
-    exchange.getResponseHeaders().set("Cache-Control", "no-store");
-    exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-    exchange.sendResponseHeaders(reply.status(), bytes.length == 0 ? -1 : bytes.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(bytes);
+    if (reply.body() instanceof String text) {
+      return text.getBytes(StandardCharsets.UTF_8);
     }
+    return JSON.writeValueAsBytes(reply.body());
   }
+
   /** The route a path matched, as a metrics label. */
-  static String routeName(List<String> path) {
-    if (path.size() >= 3 && path.get(0).equals("v1") && path.get(1).equals("projects")) {
-      return "/v1/projects/{id}/policy";
+  private static final Set<String> ACTIONS = Set.of("activity", "pause", "resume", "holds", "policy");
+
+  /** The route a path matches, from a fixed set ({@code unmatched} otherwise): a metrics label. */
+  static String routeName(List<String> p) {
+    int n = p.size();
+    if (n == 1 && Set.of("healthz", "metrics", "openapi.json").contains(p.get(0))) {
+      return "/" + p.get(0);
     }
-    if (path.size() == 5) {
-      return "/v1/sandboxes/{id}/holds/{holdId}";
+    if (n < 2 || !p.get(0).equals("v1")) {
+      return "unmatched";
     }
-    if (path.size() >= 3 && path.get(0).equals("v1")) {
-      return "/v1/sandboxes/{id}" + (path.size() == 4 ? "/" + Body.printable(path.get(3)) : "");
+    String resource = p.get(1);
+    if (n == 2 && Set.of("sandboxes", "report").contains(resource)) {
+      return "/v1/" + resource;
     }
-    return "/" + String.join("/", path.size() <= 2 ? path : path.subList(0, 2));
-  }}
+    if (resource.equals("projects")) {
+      return n == 4 && p.get(3).equals("policy") ? "/v1/projects/{id}/policy" : "unmatched";
+    }
+    if (!resource.equals("sandboxes")) {
+      return "unmatched";
+    }
+    if (n == 3) {
+      return "/v1/sandboxes/{id}";
+    }
+    if (n == 4 && ACTIONS.contains(p.get(3))) {
+      return "/v1/sandboxes/{id}/" + p.get(3);
+    }
+    return n == 5 && p.get(3).equals("holds") ? "/v1/sandboxes/{id}/holds/{holdId}" : "unmatched";
+  }
+}

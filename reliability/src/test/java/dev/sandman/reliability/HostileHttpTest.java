@@ -39,7 +39,7 @@ class HostileHttpTest {
     bob = h.t.newSandbox();
     h.admin("POST", "/v1/sandboxes", h.trackBody(alice, "p1", "alice"));
     h.admin("POST", "/v1/sandboxes", h.trackBody(bob, "p1", "bob"));
-    before = snapshot();
+    before = settled();
   }
 
   @AfterAll
@@ -154,6 +154,20 @@ class HostileHttpTest {
   }
 
   /** What must not change: the two sandboxes (state, policy, holds, counters) and the set of sandboxes. */
+  /** The snapshot once tracking's own first E2B calls are done: the same twice, 300 ms apart. */
+  private static String settled() throws InterruptedException {
+    String last = snapshot();
+    for (int i = 0; i < 50; i++) {
+      Thread.sleep(300);
+      String now = snapshot();
+      if (now.equals(last)) {
+        return now;
+      }
+      last = now;
+    }
+    throw new AssertionError("the tracked sandboxes never settled: " + last);
+  }
+
   private static String snapshot() {
     try {
       StringBuilder s = new StringBuilder();
