@@ -64,6 +64,8 @@ public class E2bClient {
             .writeTimeout(Duration.ofSeconds(30))
             .callTimeout(config.requestTimeout().plusSeconds(15))
             .retryOnConnectionFailure(false) // Temporal retries, with backoff and a budget
+            .followRedirects(false) // a redirect would carry the API key to another host
+            .followSslRedirects(false)
             .build();
     this.pauseHttp =
         http.newBuilder()

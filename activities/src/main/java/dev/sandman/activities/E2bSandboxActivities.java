@@ -202,13 +202,13 @@ public class E2bSandboxActivities implements SandboxActivities {
     return new E2bView(sandbox.sandboxId(), state, E2bView.RUNNING.equals(state) ? sandbox.endAt() : null);
   }
 
-  /** The one place E2B answers become Temporal failures. */
+  /** The one place E2B answers become Temporal failures; a redirect is refused, never followed. */
   static ApplicationFailure toFailure(E2bException e) {
     int status = e.status();
     FailureType type;
     if (status == 404) {
       type = FailureType.SANDBOX_GONE;
-    } else if (status == 400 || status == 401 || status == 403) {
+    } else if (status == 400 || status == 401 || status == 403 || (status >= 300 && status < 400)) {
       type = FailureType.E2B_REJECTED;
     } else if (status == 409) {
       type = FailureType.E2B_CONFLICT;

@@ -36,14 +36,23 @@ public class WebhookActivities implements EventActivities {
   }
 
   private final List<String> urls;
-  private final byte[] secret;
+  /** Each URL's own signing secret (the same one for all when the operator set one). */
+  private final List<byte[]> secrets;
   private final OkHttpClient http;
   private final Clock clock;
   private final Listener listener;
 
   public WebhookActivities(List<String> urls, String secret, Clock clock, Listener listener) {
+    this(urls, java.util.Collections.nCopies(urls.size(), secret), clock, listener);
+  }
+
+  /** With one secret per URL, in order: a receiver cannot replay what it got to another. */
+  public WebhookActivities(List<String> urls, List<String> secrets, Clock clock, Listener listener) {
+    if (secrets.size() != urls.size()) {
+      throw new IllegalArgumentException("one webhook secret per URL");
+    }
     this.urls = List.copyOf(urls);
-    this.secret = secret.getBytes(StandardCharsets.UTF_8);
+    this.secrets = secrets.stream().map(secret -> secret.getBytes(StandardCharsets.UTF_8)).toList();
     this.clock = clock;
     this.listener = listener;
     this.http = new OkHttpClient.Builder()
@@ -51,6 +60,8 @@ public class WebhookActivities implements EventActivities {
         .readTimeout(Duration.ofSeconds(10))
         .callTimeout(Duration.ofSeconds(20))
         .retryOnConnectionFailure(false)
+        .followRedirects(false) // a redirect would re-post the signed event to another host
+        .followSslRedirects(false)
         .build();
   }
 
@@ -63,8 +74,9 @@ public class WebhookActivities implements EventActivities {
       throw ApplicationFailure.newNonRetryableFailure("event cannot be encoded: " + e.getMessage(), "EVENT_ENCODING");
     }
     long t = clock.instant().getEpochSecond();
-    String signature = "t=" + t + ",v1=" + sign(t, body);
-    for (String url : urls) {
+    for (int i = 0; i < urls.size(); i++) {
+      String url = urls.get(i);
+      String signature = "t=" + t + ",v1=" + sign(secrets.get(i), t, body);
       Request request = new Request.Builder().url(url)
           .header("X-Sandman-Signature", signature)
           .header("X-Sandman-Event-Id", event.id())
@@ -95,10 +107,6 @@ public class WebhookActivities implements EventActivities {
     } catch (java.security.GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  private String sign(long t, byte[] body) {
-    return sign(secret, t, body);
   }
 
   /** URLs may carry credentials in their query: log scheme, host and path only. */

@@ -256,4 +256,31 @@ class E2bClientTest {
         + "\"startedAt\":\"2026-01-01T00:00:00Z\",\"endAt\":\"2026-01-01T00:10:00Z\",\"cpuCount\":2,\"memoryMB\":512,"
         + "\"diskSizeMB\":1024,\"state\":\"" + state + "\",\"metadata\":{}}";
   }
+
+  @Test
+  void aRedirectIsRefusedAndTheKeyNeverLeavesForAnotherHost() throws Exception {
+    try (MockWebServer elsewhere = new MockWebServer()) {
+      elsewhere.start();
+      server.enqueue(new MockResponse.Builder().code(307).addHeader("Location", elsewhere.url("/sandboxes/sb1").toString()).build());
+      assertThatThrownBy(() -> activities.describe("sb1")).isInstanceOfSatisfying(ApplicationFailure.class, failure -> {
+        assertThat(failure.getType()).isEqualTo(FailureType.E2B_REJECTED.name());
+        assertThat(failure.isNonRetryable()).isTrue();
+      });
+      assertThat(elsewhere.getRequestCount()).isZero();
+    }
+  }
+
+  @Test
+  void aWebhookRedirectIsAFailedDeliveryNotARepost() throws Exception {
+    try (MockWebServer elsewhere = new MockWebServer()) {
+      elsewhere.start();
+      server.enqueue(new MockResponse.Builder().code(308).addHeader("Location", elsewhere.url("/steal").toString()).build());
+      WebhookActivities hooks = new WebhookActivities(List.of(server.url("/hook").toString()), List.of("s".repeat(16)),
+          java.time.Clock.systemUTC(), (type, ok) -> {});
+      dev.sandman.workflows.SandboxEvent event = new dev.sandman.workflows.SandboxEvent("e1", dev.sandman.workflows.SandboxEvent.TRANSITION,
+          "sb1", "p", "u", dev.sandman.workflows.SandboxState.PAUSED, Instant.now(), null, null, null);
+      assertThatThrownBy(() -> hooks.deliver(event)).isInstanceOf(ApplicationFailure.class).hasMessageContaining("308");
+      assertThat(elsewhere.getRequestCount()).isZero();
+    }
+  }
 }

@@ -47,6 +47,7 @@ final class DevCommand implements Callable<Integer> {
     }
     String admin = env.get("SANDMAN_ADMIN_TOKEN", null);
     String app = env.get("SANDMAN_APP_TOKEN", null);
+    ServeCommand.checkTokens(admin, app);
     boolean generated = admin == null && app == null;
     if (generated) {
       admin = "sandman-admin-" + randomToken();

@@ -36,16 +36,21 @@ final class ServeCommand implements Callable<Integer> {
     if (admin == null && app == null) {
       throw new Env.ConfigException("set SANDMAN_ADMIN_TOKEN and/or SANDMAN_APP_TOKEN: the HTTP API accepts no anonymous calls");
     }
-    for (String[] token : new String[][] {{"SANDMAN_ADMIN_TOKEN", admin}, {"SANDMAN_APP_TOKEN", app}}) {
-      if (token[1] != null && token[1].length() < MIN_TOKEN_LENGTH) {
-        throw new Env.ConfigException(token[0] + " must be at least " + MIN_TOKEN_LENGTH + " characters");
-      }
-    }
+    checkTokens(admin, app);
     return new HttpApi.Config(
         host != null ? host : env.get("SANDMAN_HTTP_HOST", "127.0.0.1"),
         port != null ? port : env.getInt("SANDMAN_HTTP_PORT", 8080, 0, 65535),
         admin, app,
         env.getInt("SANDMAN_MAX_BODY_BYTES", HttpApi.Config.DEFAULT_MAX_BODY, 1024, 16 * 1024 * 1024));
+  }
+
+  /** The one rule for API tokens, in serve and dev mode alike: a token that is set has 16+ characters. */
+  static void checkTokens(String admin, String app) {
+    for (String[] token : new String[][] {{"SANDMAN_ADMIN_TOKEN", admin}, {"SANDMAN_APP_TOKEN", app}}) {
+      if (token[1] != null && token[1].length() < MIN_TOKEN_LENGTH) {
+        throw new Env.ConfigException(token[0] + " must be at least " + MIN_TOKEN_LENGTH + " characters");
+      }
+    }
   }
 
   @Override

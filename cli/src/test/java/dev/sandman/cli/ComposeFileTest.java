@@ -74,4 +74,21 @@ class ComposeFileTest {
   private static Map<String, Object> environment(Map<String, Object> service) {
     return (Map<String, Object>) service.get("environment");
   }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void onlyTheApiIsPublishedBeyondThisMachine() throws Exception {
+    Map<String, String> published = new java.util.TreeMap<>();
+    services().forEach((name, service) -> {
+      for (Object port : (List<Object>) service.getOrDefault("ports", List.of())) {
+        published.put(name + " " + port, port.toString());
+      }
+    });
+    published.forEach((where, port) -> {
+      if (!where.startsWith("sandman-api ")) {
+        assertThat(port).as(where + ": Temporal, its UI and metrics are admin access").startsWith("127.0.0.1:");
+      }
+    });
+    assertThat(published.keySet()).anyMatch(where -> where.startsWith("sandman-api "));
+  }
 }

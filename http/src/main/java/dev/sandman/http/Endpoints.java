@@ -9,6 +9,7 @@ import dev.sandman.starter.TrackRequest;
 import dev.sandman.starter.TrackResult;
 import dev.sandman.starter.Validation;
 import dev.sandman.workflows.Policy;
+import dev.sandman.workflows.ProjectStatus;
 import dev.sandman.workflows.PolicyPatch;
 import dev.sandman.workflows.SandboxState;
 import dev.sandman.workflows.SandboxStatus;
@@ -84,6 +85,7 @@ final class Endpoints {
       case "activity" -> {
         requireMethod(method, "POST", true);
         Instant at = body(call, Set.of("at")).instant("at");
+        Validation.rule(() -> dev.sandman.workflows.Limits.activityAt(at));
         owners.check(caller, sandboxId);
         client.touch(sandboxId, at);
         return Reply.json(202, Map.of("accepted", true));
@@ -119,7 +121,11 @@ final class Endpoints {
     }
     String projectId = id("projectId", path.get(2));
     return switch (method) {
-      case "GET" -> Reply.json(200, client.projectStatus(projectId));
+      case "GET" -> {
+        ProjectStatus status = client.projectStatus(projectId);
+        // the layer is configuration an app may show; how many sandboxes a project has is other users' business
+        yield Reply.json(200, caller.admin() ? status : new ProjectStatus(projectId, status.policy(), null, null));
+      }
       case "PUT" -> {
         caller.requireAdmin("change a project's policy");
         yield Reply.json(200, client.setProjectPolicy(projectId, policy(body(call, POLICY_FIELDS))));
@@ -141,11 +147,10 @@ final class Endpoints {
     if (creating && request.template() == null) {
       throw ApiException.badRequest("invalid_argument", "give a sandboxId to track an existing sandbox, or a template to create one", "sandboxId");
     }
-    if (!creating) {
-      owners.checkKnown(caller, request.sandboxId());
-    }
     TrackResult result = creating ? client.create(request) : client.track(request);
-    owners.check(caller, result.status());
+    if (!caller.mayActFor(result.status().userId())) { // tracking twice is idempotent, not a way into another's sandbox
+      throw new ApiException(409, "conflict", "sandbox " + request.sandboxId() + " is tracked for another user", "sandboxId");
+    }
     return Reply.json(result.created() ? 201 : 200, result.status());
   }
 

@@ -141,13 +141,15 @@ class HttpApiTest {
     assertThat(h.call("GET", path, null, "Authorization", "Bearer " + ApiHarness.APP, "X-Sandman-User", "../x").status()).isEqualTo(400);
 
     assertThat(h.app("alice", "GET", path, null).status()).isEqualTo(200);
-    assertThat(h.app("bob", "GET", path, null).status()).isEqualTo(403);
-    assertThat(h.app("bob", "POST", path + "/activity", null).status()).isEqualTo(403);
-    assertThat(h.app("bob", "POST", path + "/pause", null).status()).isEqualTo(403);
-    assertThat(h.app("bob", "DELETE", path, null).status()).isEqualTo(403);
-    assertThat(h.app("bob", "PUT", path + "/policy", "{\"idleTimeout\":\"PT1M\"}").status()).isEqualTo(403);
+    // another user's sandbox answers as one never tracked: an app user cannot probe ids
+    assertThat(h.app("bob", "GET", path, null).status()).isEqualTo(404);
+    assertThat(h.app("bob", "GET", path, null).text("message")).isEqualTo(h.app("bob", "GET", "/v1/sandboxes/never-tracked-1", null).text("message").replace("never-tracked-1", alices));
+    assertThat(h.app("bob", "POST", path + "/activity", null).status()).isEqualTo(404);
+    assertThat(h.app("bob", "POST", path + "/pause", null).status()).isEqualTo(404);
+    assertThat(h.app("bob", "DELETE", path, null).status()).isEqualTo(404);
+    assertThat(h.app("bob", "PUT", path + "/policy", "{\"idleTimeout\":\"PT1M\"}").status()).isEqualTo(404);
     assertThat(h.app("bob", "POST", "/v1/sandboxes", h.trackBody(alices, "p1", "alice")).status()).isEqualTo(403);
-    assertThat(h.app("bob", "POST", "/v1/sandboxes", h.trackBody(alices, "p1", "bob")).status()).isEqualTo(403);
+    assertThat(h.app("bob", "POST", "/v1/sandboxes", h.trackBody(alices, "p1", "bob")).status()).isEqualTo(409);
     assertThat(h.app("bob", "GET", "/v1/sandboxes?userId=alice", null).status()).isEqualTo(403);
     assertThat(h.admin("GET", path, null).text("state")).isEqualTo("RUNNING"); // nothing changed
 
@@ -191,6 +193,8 @@ class HttpApiTest {
         {"PUT", "/v1/sandboxes/" + id + "/policy", "{}", 400, "invalid_argument", null},
         {"PUT", "/v1/sandboxes/" + id + "/policy", "{\"idleTimeout\":\"P9999D\"}", 400, "invalid_argument", "policy.idleTimeout"},
         {"POST", "/v1/sandboxes/" + id + "/activity", "{\"at\":\"yesterday\"}", 400, "invalid_argument", "at"},
+        {"POST", "/v1/sandboxes/" + id + "/activity", "{\"at\":\"+999999999-12-31T23:59:59Z\"}", 400, "invalid_argument", "at"},
+        {"POST", "/v1/sandboxes/" + id + "/activity", "{\"at\":\"-999999999-01-01T00:00:00Z\"}", 400, "invalid_argument", "at"},
         {"POST", "/v1/sandboxes/" + id + "/activity", "{\"when\":\"now\"}", 400, "unknown_field", "when"},
         {"POST", "/v1/sandboxes/" + id + "/pause", "{\"reason\":\"" + "x".repeat(600) + "\"}", 400, "invalid_argument", "reason"},
         {"GET", "/v1/sandboxes/abc%2Fdef", null, 400, "invalid_argument", "sandboxId"},
@@ -260,7 +264,7 @@ class HttpApiTest {
     ApiHarness.Reply status = h.admin("GET", "/v1/sandboxes/" + id, null);
     assertThat(status.body().get("holds")).hasSize(2);
     assertThat(status.text("pauseDeadline")).isEqualTo(capped.text("expiresAt"));
-    assertThat(h.app("bob", "POST", "/v1/sandboxes/" + id + "/holds", "{\"ttl\":\"PT1M\"}").status()).isEqualTo(403);
+    assertThat(h.app("bob", "POST", "/v1/sandboxes/" + id + "/holds", "{\"ttl\":\"PT1M\"}").status()).isEqualTo(404);
     assertThat(h.admin("POST", "/v1/sandboxes/" + id + "/holds", "{\"reason\":\"x\"}").status()).isEqualTo(400);
     assertThat(h.admin("POST", "/v1/sandboxes/" + id + "/holds", "{\"ttl\":\"PT-1M\"}").status()).isEqualTo(400);
     assertThat(h.admin("DELETE", "/v1/sandboxes/" + id + "/holds/" + holdId, null).body().get("holds")).hasSize(1);
@@ -272,6 +276,8 @@ class HttpApiTest {
     assertThat(h.admin("GET", "/v1/sandboxes/" + id, null).body().get("policy").get("idleTimeout").asText()).isEqualTo("PT7M");
     assertThat(h.app("alice", "PUT", "/v1/projects/proj-r/policy", "{\"idleTimeout\":\"PT1M\"}").status()).isEqualTo(403);
     assertThat(h.app("alice", "GET", "/v1/projects/proj-r/policy", null).body().get("policy").get("pausedRetention").asText()).isEqualTo("PT72H");
+    assertThat(h.app("alice", "GET", "/v1/projects/proj-r/policy", null).body().has("sandboxes")).isFalse(); // other users' count
+    assertThat(h.admin("GET", "/v1/projects/proj-r/policy", null).body().get("sandboxes").asInt()).isPositive();
     assertThat(h.admin("PUT", "/v1/projects/proj-r/policy", "{\"idleTimeout\":\"PT0S\"}").status()).isEqualTo(400);
     assertThat(h.admin("GET", "/v1/projects/nobody-yet/policy", null).body().get("sandboxes").asInt()).isZero();
 
@@ -292,5 +298,19 @@ class HttpApiTest {
     assertThat(h.client.ensureRunning(id).state()).isEqualTo(SandboxState.RUNNING);
     assertThat(h.client.ensureRunning(id).state()).isEqualTo(SandboxState.RUNNING);
     assertThat(h.t.sim.successes("connect", id)).isEqualTo(1);
+  }
+
+  @Test
+  void aSandboxTrackedAgainForAnotherUserIsNoLongerTheFirstUsers() throws Exception {
+    String id = h.t.newSandbox();
+    assertThat(h.admin("POST", "/v1/sandboxes", h.trackBody(id, "p1", "alice")).status()).isEqualTo(201);
+    assertThat(h.app("alice", "GET", "/v1/sandboxes/" + id, null).status()).isEqualTo(200); // alice has seen it as hers
+    h.t.client.newUntypedWorkflowStub(dev.sandman.workflows.Sandman.workflowId(id)).terminate("an operator ended it");
+    assertThat(h.admin("POST", "/v1/sandboxes", h.trackBody(id, "p1", "bob")).status()).isEqualTo(201);
+
+    assertThat(h.app("alice", "POST", "/v1/sandboxes/" + id + "/pause", null).status()).isEqualTo(404);
+    assertThat(h.app("alice", "DELETE", "/v1/sandboxes/" + id, null).status()).isEqualTo(404);
+    assertThat(h.app("alice", "POST", "/v1/sandboxes/" + id + "/activity", null).status()).isEqualTo(404);
+    assertThat(h.app("bob", "GET", "/v1/sandboxes/" + id, null).text("state")).isEqualTo("RUNNING");
   }
 }

@@ -61,4 +61,19 @@ class HostileCliTest {
       return new Outcome("exit " + code + ": " + (first.length() > 90 ? first.substring(0, 87) + "..." : first), 0, 1, 0);
     });
   }
+
+  @org.junit.jupiter.api.Test
+  void devModeRefusesAWeakTokenAsServeDoes() {
+    Matrix.check("Hostile CLI arguments", "dev with a one-character admin token", "SANDMAN_ADMIN_TOKEN=x sandman dev",
+        "exit 2, the same rule as serve, nothing started", () -> {
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      Env env = new Env(Map.of("SANDMAN_ADMIN_TOKEN", "x", "SANDMAN_HTTP_PORT", "0"));
+      int code = SandmanCli.run(env, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+          new PrintStream(err, true, StandardCharsets.UTF_8), "dev", "--temporal-port", "0", "--http-port", "0", "--e2b-port", "0");
+      String reason = err.toString(StandardCharsets.UTF_8).strip();
+      assertThat(code).as(reason).isEqualTo(SandmanCli.BAD_INPUT);
+      assertThat(reason).contains("SANDMAN_ADMIN_TOKEN must be at least 16 characters");
+      return new Matrix.Outcome("exit " + code + ": " + reason.lines().findFirst().orElse(""), 0, 1, 0);
+    });
+  }
 }

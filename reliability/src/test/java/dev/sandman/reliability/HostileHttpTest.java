@@ -100,6 +100,8 @@ class HostileHttpTest {
     c.add(new Case("pageSize not a number", "admin", "GET", "/v1/sandboxes?pageSize=abc", null, 400));
     c.add(new Case("pageSize a million", "admin", "GET", "/v1/sandboxes?pageSize=1000000", null, 400));
     c.add(new Case("forged pageToken", "admin", "GET", "/v1/sandboxes?pageToken=bm90LWEtdG9rZW4", null, 400));
+    c.add(new Case("activity a billion years ahead", "admin", "POST", a + "/activity", "{\"at\":\"+999999999-12-31T23:59:59Z\"}", 400));
+    c.add(new Case("activity before the epoch of anything", "admin", "POST", a + "/activity", "{\"at\":\"-999999999-01-01T00:00:00Z\"}", 400));
     c.add(new Case("unknown query parameter", "admin", "GET", "/v1/sandboxes?color=red", null, 400));
     // routes and methods
     c.add(new Case("unknown action", "admin", "GET", a + "/explode", null, 404));
@@ -114,12 +116,13 @@ class HostileHttpTest {
     c.add(new Case("admin token plus one character", "Bearer " + ApiHarness.ADMIN + "x", "DELETE", a, null, 401));
     c.add(new Case("app token without X-Sandman-User", "Bearer " + ApiHarness.APP, "DELETE", a, null, 401));
     c.add(new Case("X-Sandman-User with path characters", "app:../alice", "GET", a, null, 400));
-    c.add(new Case("another user's sandbox: status", "app:bob", "GET", a, null, 403));
-    c.add(new Case("another user's sandbox: pause", "app:bob", "POST", a + "/pause", null, 403));
-    c.add(new Case("another user's sandbox: kill", "app:bob", "DELETE", a, null, 403));
-    c.add(new Case("another user's sandbox: policy", "app:bob", "PUT", a + "/policy", "{\"idleTimeout\":\"PT1M\"}", 403));
-    c.add(new Case("another user's sandbox: hold", "app:bob", "POST", a + "/holds", "{\"ttl\":\"PT5M\"}", 403));
+    c.add(new Case("another user's sandbox: status", "app:bob", "GET", a, null, 404));
+    c.add(new Case("another user's sandbox: pause", "app:bob", "POST", a + "/pause", null, 404));
+    c.add(new Case("another user's sandbox: kill", "app:bob", "DELETE", a, null, 404));
+    c.add(new Case("another user's sandbox: policy", "app:bob", "PUT", a + "/policy", "{\"idleTimeout\":\"PT1M\"}", 404));
+    c.add(new Case("another user's sandbox: hold", "app:bob", "POST", a + "/holds", "{\"ttl\":\"PT5M\"}", 404));
     c.add(new Case("track a sandbox for another user", "app:bob", "POST", "/v1/sandboxes", "{\"sandboxId\":\"x2\",\"projectId\":\"p1\",\"userId\":\"alice\"}", 403));
+    c.add(new Case("track another user's sandbox as one's own", "app:bob", "POST", "/v1/sandboxes", "{\"sandboxId\":\"" + (alice == null ? "a" : alice) + "\",\"projectId\":\"p1\",\"userId\":\"bob\"}", 409));
     c.add(new Case("list another user's sandboxes", "app:bob", "GET", "/v1/sandboxes?userId=alice", null, 403));
     c.add(new Case("app token changing a project policy", "app:bob", "PUT", "/v1/projects/p1/policy", "{\"idleTimeout\":\"PT1M\"}", 403));
     return c.stream();

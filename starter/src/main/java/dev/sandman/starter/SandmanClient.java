@@ -193,6 +193,7 @@ public final class SandmanClient implements AutoCloseable {
   /** The user did something at {@code at} (the app's clock). */
   public void touch(String sandboxId, Instant at) {
     Validation.sandboxId(sandboxId);
+    Validation.rule(() -> Limits.activityAt(at));
     touches.touch(sandboxId, at);
   }
 

@@ -46,7 +46,7 @@ public final class SandmanWorker implements AutoCloseable {
         throw ApplicationFailure.newNonRetryableFailure("no webhooks configured", "WEBHOOKS_OFF");
       };
     }
-    return new WebhookActivities(config.webhookUrls(), config.webhookSecret(), java.time.Clock.systemUTC(),
+    return new WebhookActivities(config.webhookUrls(), config.webhookSecrets(), java.time.Clock.systemUTC(),
         (type, ok) -> {
           if (registry != null) {
             registry.counter("sandman_events_delivered", "type", type, "outcome", ok ? "ok" : "failed").increment();

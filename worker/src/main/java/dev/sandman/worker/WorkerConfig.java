@@ -1,6 +1,7 @@
 package dev.sandman.worker;
 
 import dev.sandman.activities.E2bConfig;
+import dev.sandman.activities.SafeUrls;
 import dev.sandman.workflows.OperatorConfig;
 import dev.sandman.workflows.Policy;
 import dev.sandman.workflows.Sandman;
@@ -24,7 +25,7 @@ public record WorkerConfig(
     int activityPollers,
     OperatorConfig operator,
     List<String> webhookUrls,
-    String webhookSecret,
+    List<String> webhookSecrets,
     boolean virtualWorkflowThreads,
     int futexHashSlots) {
 
@@ -34,17 +35,19 @@ public record WorkerConfig(
             .withTimeouts(
                 env.getDuration("SANDMAN_E2B_REQUEST_TIMEOUT", E2bConfig.DEFAULT_REQUEST_TIMEOUT),
                 env.getDuration("SANDMAN_E2B_PAUSE_TIMEOUT", E2bConfig.DEFAULT_PAUSE_TIMEOUT));
-    List<String> urls = Arrays.stream(env.get("SANDMAN_WEBHOOK_URLS", "").split(","))
-        .map(String::trim).filter(u -> !u.isEmpty()).toList();
+    boolean plainHttp = env.getBoolean("SANDMAN_ALLOW_PLAIN_HTTP", false);
+    String e2bRefusal = SafeUrls.refusal(e2b.baseUrl(), plainHttp);
+    if (e2bRefusal != null) {
+      throw new Env.ConfigException("E2B_API_URL: " + e2bRefusal);
+    }
+    List<String> urls = list(env.get("SANDMAN_WEBHOOK_URLS", ""));
     for (String url : urls) {
-      if (okhttp3.HttpUrl.parse(url) == null) {
-        throw new Env.ConfigException("SANDMAN_WEBHOOK_URLS has an invalid URL (http or https expected)");
+      String refusal = SafeUrls.refusal(url, plainHttp);
+      if (refusal != null) {
+        throw new Env.ConfigException("SANDMAN_WEBHOOK_URLS: " + refusal);
       }
     }
-    String secret = env.get("SANDMAN_WEBHOOK_SECRET", null);
-    if (!urls.isEmpty() && (secret == null || secret.length() < 16)) {
-      throw new Env.ConfigException("SANDMAN_WEBHOOK_SECRET (16+ characters) is required with SANDMAN_WEBHOOK_URLS");
-    }
+    List<String> secrets = webhookSecrets(env, urls.size());
     OperatorConfig standard = OperatorConfig.standard();
     Policy defaults = new Policy(
         env.getDuration("SANDMAN_DEFAULT_IDLE_TIMEOUT", Policy.DEFAULT_IDLE_TIMEOUT),
@@ -92,7 +95,7 @@ public record WorkerConfig(
         env.getInt("SANDMAN_ACTIVITY_POLLERS", 5, 1, 100),
         operator,
         urls,
-        secret,
+        secrets,
         virtual,
         futexHashSlots(env, maxWorkflowThreads, virtual));
   }
@@ -131,12 +134,12 @@ public record WorkerConfig(
 
   public WorkerConfig withE2b(E2bConfig e2b) {
     return new WorkerConfig(taskQueue, e2b, healthHost, healthPort, workflowCacheSize, maxWorkflowThreads,
-        maxConcurrentWorkflowTasks, maxConcurrentActivities, workflowPollers, activityPollers, operator, webhookUrls, webhookSecret, virtualWorkflowThreads, futexHashSlots);
+        maxConcurrentWorkflowTasks, maxConcurrentActivities, workflowPollers, activityPollers, operator, webhookUrls, webhookSecrets, virtualWorkflowThreads, futexHashSlots);
   }
 
   public WorkerConfig withHealthPort(int port) {
     return new WorkerConfig(taskQueue, e2b, healthHost, port, workflowCacheSize, maxWorkflowThreads,
-        maxConcurrentWorkflowTasks, maxConcurrentActivities, workflowPollers, activityPollers, operator, webhookUrls, webhookSecret, virtualWorkflowThreads, futexHashSlots);
+        maxConcurrentWorkflowTasks, maxConcurrentActivities, workflowPollers, activityPollers, operator, webhookUrls, webhookSecrets, virtualWorkflowThreads, futexHashSlots);
   }
 
   /** The operator's defaults replaced field by field by {@code overrides} (dev mode's flags). */
@@ -148,12 +151,37 @@ public record WorkerConfig(
     OperatorConfig changed = new OperatorConfig(overrides.over(o.defaults()), o.minIdleTimeout(), o.maxIdleTimeout(),
         o.maxPausedRetention(), o.maxHold(), o.pauseWarningLead(), o.killWarningLead(), o.events(), o.pricePerHour());
     return new WorkerConfig(taskQueue, e2b, healthHost, healthPort, workflowCacheSize, maxWorkflowThreads,
-        maxConcurrentWorkflowTasks, maxConcurrentActivities, workflowPollers, activityPollers, changed, webhookUrls, webhookSecret, virtualWorkflowThreads, futexHashSlots);
+        maxConcurrentWorkflowTasks, maxConcurrentActivities, workflowPollers, activityPollers, changed, webhookUrls, webhookSecrets, virtualWorkflowThreads, futexHashSlots);
   }
 
   @Override
   public String toString() {
     return "WorkerConfig[taskQueue=" + taskQueue + ", e2b=" + e2b + ", webhooks=" + webhookUrls.size()
-        + ", webhookSecret=" + (webhookSecret == null ? "<unset>" : "<set>") + ", operator=" + operator + "]";
+        + ", webhookSecrets=" + webhookSecrets.size() + " <set>, operator=" + operator + "]";
+  }
+
+  private static List<String> list(String commaSeparated) {
+    return Arrays.stream(commaSeparated.split(",")).map(String::trim).filter(u -> !u.isEmpty()).toList();
+  }
+
+  /**
+   * One signing secret per webhook URL: {@code SANDMAN_WEBHOOK_SECRETS}, in the URLs' order, so a
+   * receiver cannot replay an event to another; or one {@code SANDMAN_WEBHOOK_SECRET} for all. 16+ characters each.
+   */
+  private static List<String> webhookSecrets(Env env, int urls) {
+    if (urls == 0) {
+      return List.of();
+    }
+    List<String> perUrl = list(env.get("SANDMAN_WEBHOOK_SECRETS", ""));
+    String shared = env.get("SANDMAN_WEBHOOK_SECRET", null);
+    if (!perUrl.isEmpty() && perUrl.size() != urls) {
+      throw new Env.ConfigException("SANDMAN_WEBHOOK_SECRETS needs one secret per URL of SANDMAN_WEBHOOK_URLS (" + urls
+          + " URLs, " + perUrl.size() + " secrets)");
+    }
+    List<String> secrets = perUrl.isEmpty() ? java.util.Collections.nCopies(urls, shared) : perUrl;
+    if (secrets.stream().anyMatch(secret -> secret == null || secret.length() < 16)) {
+      throw new Env.ConfigException("SANDMAN_WEBHOOK_SECRET or SANDMAN_WEBHOOK_SECRETS (16+ characters each) is required with SANDMAN_WEBHOOK_URLS");
+    }
+    return secrets;
   }
 }

@@ -49,4 +49,29 @@ class WorkerConfigTest {
       assertThat(config("SANDMAN_VIRTUAL_WORKFLOW_THREADS", "true").futexHashSlots()).isZero();
     }
   }
+
+  @Test
+  void secretsGoOnlyOverHttpsOrToThisMachine() {
+    assertThat(config("E2B_API_URL", "https://api.e2b.app").e2b().baseUrl()).isEqualTo("https://api.e2b.app");
+    assertThat(config("E2B_API_URL", "http://localhost:3000").e2b().baseUrl()).isEqualTo("http://localhost:3000");
+    assertThatThrownBy(() -> config("E2B_API_URL", "http://e2b.example.com"))
+        .isInstanceOf(Env.ConfigException.class).hasMessageContaining("E2B_API_URL").hasMessageContaining("https");
+    assertThatThrownBy(() -> config("SANDMAN_WEBHOOK_URLS", "http://hooks.example.com/x", "SANDMAN_WEBHOOK_SECRET", "s".repeat(16)))
+        .isInstanceOf(Env.ConfigException.class).hasMessageContaining("SANDMAN_WEBHOOK_URLS");
+    assertThat(config("E2B_API_URL", "http://e2b.internal", "SANDMAN_ALLOW_PLAIN_HTTP", "true").e2b().baseUrl())
+        .isEqualTo("http://e2b.internal");
+  }
+
+  @Test
+  void eachWebhookMayHaveItsOwnSecret() {
+    WorkerConfig shared = config("SANDMAN_WEBHOOK_URLS", "https://a.example/h,https://b.example/h", "SANDMAN_WEBHOOK_SECRET", "s".repeat(16));
+    assertThat(shared.webhookSecrets()).containsExactly("s".repeat(16), "s".repeat(16));
+    WorkerConfig own = config("SANDMAN_WEBHOOK_URLS", "https://a.example/h,https://b.example/h",
+        "SANDMAN_WEBHOOK_SECRETS", "a".repeat(16) + "," + "b".repeat(16));
+    assertThat(own.webhookSecrets()).containsExactly("a".repeat(16), "b".repeat(16));
+    assertThatThrownBy(() -> config("SANDMAN_WEBHOOK_URLS", "https://a.example/h,https://b.example/h", "SANDMAN_WEBHOOK_SECRETS", "a".repeat(16)))
+        .isInstanceOf(Env.ConfigException.class).hasMessageContaining("one secret per URL");
+    assertThatThrownBy(() -> config("SANDMAN_WEBHOOK_URLS", "https://a.example/h", "SANDMAN_WEBHOOK_SECRET", "short"))
+        .isInstanceOf(Env.ConfigException.class).hasMessageContaining("16+");
+  }
 }

@@ -1,6 +1,7 @@
 package dev.sandman.workflows;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -27,6 +28,18 @@ public final class Limits {
       throw Rejection.invalid("ttl", "ttl must be a duration between " + Policy.MIN_HOLD + " and " + Policy.MAX_HOLD);
     }
     return ttl;
+  }
+
+  /** The earliest and latest activity time accepted: enough for any clock, far inside what arithmetic on it can hold. */
+  public static final Instant EARLIEST_ACTIVITY = Instant.parse("2000-01-01T00:00:00Z");
+  public static final Instant LATEST_ACTIVITY = Instant.parse("2999-12-31T23:59:59Z");
+
+  /** When the app saw activity (null: now). Times in the future are taken as now by the workflow. */
+  public static Instant activityAt(Instant at) {
+    if (at != null && (at.isBefore(EARLIEST_ACTIVITY) || at.isAfter(LATEST_ACTIVITY))) {
+      throw Rejection.invalid("at", "at must be a time between " + EARLIEST_ACTIVITY + " and " + LATEST_ACTIVITY);
+    }
+    return at;
   }
 
   /** A whole policy (defaults filled in): every field in bounds. */
