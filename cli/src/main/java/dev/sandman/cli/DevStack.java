@@ -12,7 +12,6 @@ import dev.sandman.worker.SandmanWorker;
 import dev.sandman.worker.TemporalConnection;
 import dev.sandman.worker.WorkerConfig;
 import dev.sandman.workflows.Policy;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
@@ -63,7 +62,7 @@ final class DevStack implements AutoCloseable {
       sim = new E2bSimulator(E2bSimulator.Options.defaults()).start(settings.e2bPort());
       e2b = E2bConfig.of(sim.url(), SIMULATOR_KEY);
     }
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    PrometheusMeterRegistry registry = dev.sandman.worker.Metrics.newRegistry();
     TemporalConnection connection = TemporalConnection.connect(
         Map.of("TEMPORAL_ADDRESS", settings.host() + ":" + temporal.port(), "TEMPORAL_NAMESPACE", "default"), registry);
     if (temporal.needsSearchAttributes()) {

@@ -4,7 +4,6 @@ import dev.sandman.http.HttpApi;
 import dev.sandman.worker.Env;
 import dev.sandman.worker.SandmanWorker;
 import dev.sandman.worker.WorkerConfig;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -56,7 +55,7 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     HttpApi.Config config = httpConfig(env, host, port);
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    PrometheusMeterRegistry registry = dev.sandman.worker.Metrics.newRegistry();
     Connection connection = Connection.open(env, registry);
     SandmanWorker worker = withWorker
         ? SandmanWorker.start(connection.temporal.client(), WorkerConfig.fromEnv(env), registry) : null;

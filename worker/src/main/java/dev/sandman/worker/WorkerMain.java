@@ -1,6 +1,5 @@
 package dev.sandman.worker;
 
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -28,7 +27,7 @@ public final class WorkerMain {
     if (!config.e2b().hasApiKey()) {
       log.warn("E2B_API_KEY is not set: E2B will refuse every call");
     }
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    PrometheusMeterRegistry registry = dev.sandman.worker.Metrics.newRegistry();
     TemporalConnection temporal = TemporalConnection.connect(env.asMap(), registry);
     SandmanWorker worker = SandmanWorker.start(temporal.client(), config, registry);
     HttpEndpoints http =
