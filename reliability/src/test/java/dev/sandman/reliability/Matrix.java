@@ -66,7 +66,7 @@ public final class Matrix {
 
     StringBuilder md = new StringBuilder();
     md.append("# Reliability: every case tried and what happened\n\n");
-    md.append("Written by the reliability suite (`reliability/`, part of `mvn -B verify`) on ")
+    md.append("Written by the reliability suite (`reliability/`, part of `mvn -B verify`; this copy refreshed with `-Dsandman.refreshDocs=true`) on ")
         .append(Instant.now().truncatedTo(ChronoUnit.SECONDS)).append("; do not edit by hand.\n")
         .append("Each case runs against Temporal's test server (a real gRPC service) with Sandman's worker, and the\n")
         .append("E2B simulator over real HTTP; faults are injected into the simulator, the worker or the API.\n\n");
