@@ -8,12 +8,7 @@ import dev.sandman.workflows.ProjectWorkflow;
 import dev.sandman.workflows.SandboxState;
 import dev.sandman.workflows.Sandman;
 import dev.sandman.workflows.StatusMemo;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
-import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
-import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowOptions;
@@ -57,20 +52,13 @@ final class Projects {
 
   ProjectStatus status(String projectId) {
     Validation.id("projectId", projectId);
+    String workflowId = Sandman.projectWorkflowId(projectId);
     ProjectStatus published;
     try {
-      DescribeWorkflowExecutionResponse response = temporal.getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(
-          DescribeWorkflowExecutionRequest.newBuilder()
-              .setNamespace(temporal.getOptions().getNamespace())
-              .setExecution(WorkflowExecution.newBuilder().setWorkflowId(Sandman.projectWorkflowId(projectId)))
-              .build());
-      published = StatusMemo.readProject(response.getWorkflowExecutionInfo().getMemo())
-          .orElseGet(() -> temporal.newWorkflowStub(ProjectWorkflow.class, Sandman.projectWorkflowId(projectId)).status()); // an earlier run
-    } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
-        throw failures.translate(null, e);
-      }
-      published = new ProjectStatus(projectId, null, 0, 0);
+      published = Describe.workflow(temporal, workflowId)
+          .map(info -> StatusMemo.readProject(info.getMemo()) // an earlier run publishes none: ask it
+              .orElseGet(() -> temporal.newWorkflowStub(ProjectWorkflow.class, workflowId).status()))
+          .orElse(new ProjectStatus(projectId, null, 0, 0));
     } catch (RuntimeException e) {
       throw failures.translate(null, e);
     }

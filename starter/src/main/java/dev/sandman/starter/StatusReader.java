@@ -4,13 +4,9 @@ import dev.sandman.workflows.SandboxStatus;
 import dev.sandman.workflows.SandboxWorkflow;
 import dev.sandman.workflows.Sandman;
 import dev.sandman.workflows.StatusMemo;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
-import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
-import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowStub;
@@ -145,17 +141,10 @@ final class StatusReader {
 
   Optional<WorkflowExecutionInfo> describe(String sandboxId) {
     try {
-      DescribeWorkflowExecutionResponse response = temporal.getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(
-          DescribeWorkflowExecutionRequest.newBuilder()
-              .setNamespace(temporal.getOptions().getNamespace())
-              .setExecution(WorkflowExecution.newBuilder().setWorkflowId(Sandman.workflowId(sandboxId)))
-              .build());
-      return Optional.of(response.getWorkflowExecutionInfo());
+      return Describe.workflow(temporal, Sandman.workflowId(sandboxId));
     } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
-        return Optional.empty();
-      }
       throw failures.translate(sandboxId, e);
     }
   }
+
 }
