@@ -5,7 +5,8 @@ dev_up() {
   dev_log=$(mktemp)
   SANDMAN_ADMIN_TOKEN=$token setsid ./sandman dev --temporal-port "$tport" --http-port "$hport" --e2b-port "$eport" >"$dev_log" 2>&1 &
   dev_pid=$!
-  trap 'kill -- -$dev_pid 2>/dev/null; sleep 1; kill -9 -- -$dev_pid 2>/dev/null; rm -f "$dev_log"' EXIT
+  # a dev mode already gone (it stops within the second) must not fail the script under set -e
+  trap 'kill -- -$dev_pid 2>/dev/null || true; sleep 1; kill -9 -- -$dev_pid 2>/dev/null || true; rm -f "$dev_log"' EXIT
   for _ in $(seq 1 120); do
     curl -fsS "http://127.0.0.1:$hport/healthz" >/dev/null 2>&1 && return 0
     kill -0 "$dev_pid" 2>/dev/null || { echo "dev mode exited:"; tail -20 "$dev_log"; exit 1; }
