@@ -64,6 +64,9 @@ public class E2bClient {
             .writeTimeout(Duration.ofSeconds(30))
             .callTimeout(config.requestTimeout().plusSeconds(15))
             .retryOnConnectionFailure(false) // Temporal retries, with backoff and a budget
+            // pooled connections are dropped before a server or load balancer drops them (a stale one
+            // failed the next call after two quiet minutes)
+            .connectionPool(new okhttp3.ConnectionPool(5, 20, java.util.concurrent.TimeUnit.SECONDS))
             .followRedirects(false) // a redirect would carry the API key to another host
             .followSslRedirects(false)
             .build();

@@ -14,6 +14,9 @@ import picocli.CommandLine.Option;
 @Command(name = "dev", description = "Run Sandman on its embedded default: Temporal's test server, the E2B simulator"
     + " (real E2B when E2B_API_KEY is set), a worker and the HTTP API, in one process. Ctrl-C stops everything.")
 final class DevCommand implements Callable<Integer> {
+  /** Where {@link Logging} sent dev mode's logs, for the banner. */
+  static final String LOG_FILE_PROPERTY = "sandman.dev.log";
+
   private final Env env;
 
   @Option(names = "--host", defaultValue = "127.0.0.1") String host;
@@ -92,7 +95,8 @@ final class DevCommand implements Callable<Integer> {
     System.out.printf("  app token               %s   (send X-Sandman-User: <userId> with it)%n",
         stack.settings.appToken() == null ? "(none)" : stack.settings.appToken());
     System.out.printf("  policy defaults         idle %s, paused retention %s%s%n",
-        shown.idleTimeout(), shown.pausedRetention(), shown.maxLifetime() != null ? ", max lifetime " + shown.maxLifetime() : "");
+        Output.duration(shown.idleTimeout()), Output.duration(shown.pausedRetention()),
+        shown.maxLifetime() != null ? ", max lifetime " + Output.duration(shown.maxLifetime()) : "");
     System.out.println();
     System.out.println("Try it (copy and paste):");
     System.out.printf("  export TOKEN=%s%n", stack.settings.adminToken());
@@ -108,7 +112,8 @@ final class DevCommand implements Callable<Integer> {
     System.out.printf("  curl -s -X POST %s/v1/sandboxes/$SB/activity -H \"Authorization: Bearer $TOKEN\"%n", http);
     System.out.printf("  TEMPORAL_ADDRESS=%s ./sandman list --project demo%n", stack.temporalAddress());
     System.out.println();
-    System.out.println("Ctrl-C stops everything.");
+    String logFile = System.getProperty(LOG_FILE_PROPERTY);
+    System.out.println("Logs: " + (logFile != null ? logFile : "stderr") + ". Ctrl-C stops everything.");
     System.out.flush();
   }
 

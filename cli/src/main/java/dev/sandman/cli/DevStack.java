@@ -50,16 +50,17 @@ final class DevStack implements AutoCloseable {
   }
 
   static DevStack start(Env env, Settings settings) throws IOException {
-    DevTemporal temporal = settings.realTemporal() == null
+    DevTemporal temporal = bind("Temporal", settings.host(), settings.temporalPort(), "--temporal-port", () -> settings.realTemporal() == null
         ? EmbeddedTemporal.start(settings.host(), settings.temporalPort())
         : RealTemporalServer.start(settings.realTemporal(), settings.host(), settings.temporalPort(), settings.uiPort(),
-            java.nio.file.Path.of(env.get("SANDMAN_HOME", "."), ".tools", "dev", "temporal.db"));
+            java.nio.file.Path.of(env.get("SANDMAN_HOME", "."), ".tools", "dev", "temporal.db")));
     E2bSimulator sim = null;
     E2bConfig e2b;
     if (env.get("E2B_API_KEY", null) != null) {
       e2b = E2bConfig.fromEnv(env.asMap()); // real E2B
     } else {
-      sim = new E2bSimulator(E2bSimulator.Options.defaults()).start(settings.e2bPort());
+      sim = bind("the E2B simulator", settings.host(), settings.e2bPort(), "--e2b-port",
+          () -> new E2bSimulator(E2bSimulator.Options.defaults()).start(settings.e2bPort()));
       e2b = E2bConfig.of(sim.url(), SIMULATOR_KEY);
     }
     PrometheusMeterRegistry registry = dev.sandman.worker.Metrics.newRegistry();
@@ -72,9 +73,30 @@ final class DevStack implements AutoCloseable {
     SandmanWorker worker = SandmanWorker.start(connection.client(), workerConfig, registry);
     SandmanClient client = new SandmanClient(connection.client(),
         Connection.options(env).withTaskQueue(workerConfig.taskQueue()));
-    HttpApi api = HttpApi.start(client, new HttpApi.Config(settings.host(), settings.httpPort(), settings.adminToken(),
-        settings.appToken(), HttpApi.Config.DEFAULT_MAX_BODY), registry);
+    HttpApi api = bind("the HTTP API", settings.host(), settings.httpPort(), "--http-port", () -> HttpApi.start(client,
+        new HttpApi.Config(settings.host(), settings.httpPort(), settings.adminToken(), settings.appToken(), HttpApi.Config.DEFAULT_MAX_BODY),
+        registry));
     return new DevStack(settings, temporal, sim, e2b, connection, worker, client, api);
+  }
+
+  private interface Start<T> {
+    T start() throws IOException;
+  }
+
+  /** Starts a part on a port; a port in use is said plainly, with the flag that moves it. */
+  private static <T> T bind(String what, String host, int port, String flag, Start<T> start) throws IOException {
+    try {
+      return start.start();
+    } catch (IOException e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        String message = String.valueOf(t.getMessage());
+        if (t instanceof java.net.BindException || message.contains("Address already in use") || message.startsWith("Failed to bind")) {
+          throw new dev.sandman.worker.Env.ConfigException(what + " cannot listen on " + host + ":" + port
+              + ": the port is in use (another ./sandman dev?). Stop it, or choose another port with " + flag + ".");
+        }
+      }
+      throw e;
+    }
   }
 
   String temporalAddress() {

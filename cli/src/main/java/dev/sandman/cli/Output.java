@@ -36,8 +36,7 @@ final class Output {
     rows.add(List.of("pauses at", status.pauseDeadline() == null ? "-" : status.pauseDeadline() + " (" + until(status.pauseDeadline()) + ")"
         + (status.pauseWarningAt() == null ? "" : ", warning at " + status.pauseWarningAt())));
     rows.add(List.of("killed at", status.killDeadline() == null ? "-" : status.killDeadline() + " (" + status.killCause().wireName() + ")"));
-    rows.add(List.of("policy", "idle " + status.policy().idleTimeout() + ", paused retention " + status.policy().pausedRetention()
-        + (status.policy().maxLifetime() == null ? "" : ", max lifetime " + status.policy().maxLifetime())));
+    rows.add(List.of("policy", policy(status.policy())));
     rows.add(List.of("counters", "pauses " + status.counters().pauses() + ", resumes " + status.counters().resumes()
         + ", activity signals " + status.counters().activitySignals() + ", E2B calls " + status.counters().e2bCalls()
         + ", runs " + status.counters().runs()));
@@ -128,5 +127,50 @@ final class Output {
   private static String until(Instant deadline) {
     Duration left = Duration.between(Instant.now(), deadline);
     return left.isNegative() ? "due" : "in " + left.withNanos(0).toString().substring(2).toLowerCase();
+  }
+
+  /** A policy as a person reads it: {@code idle 10m, paused retention 30d, max hold 2h}; unset fields left out. */
+  static String policy(dev.sandman.workflows.Policy policy) {
+    if (policy == null) {
+      return "(operator defaults)";
+    }
+    List<String> parts = new java.util.ArrayList<>();
+    if (policy.idleTimeout() != null) {
+      parts.add("idle " + duration(policy.idleTimeout()));
+    }
+    if (policy.pausedRetention() != null) {
+      parts.add("paused retention " + duration(policy.pausedRetention()));
+    }
+    if (policy.maxLifetime() != null) {
+      parts.add("max lifetime " + duration(policy.maxLifetime()));
+    }
+    if (policy.maxHold() != null) {
+      parts.add("max hold " + duration(policy.maxHold()));
+    }
+    return parts.isEmpty() ? "(operator defaults)" : String.join(", ", parts);
+  }
+
+  /** {@code 30d}, {@code 2h30m}, {@code 45s}: days, hours, minutes and seconds that are not zero. */
+  static String duration(Duration d) {
+    StringBuilder text = new StringBuilder();
+    long days = d.toDays();
+    if (days > 0) {
+      text.append(days).append('d');
+    }
+    if (d.toHoursPart() > 0) {
+      text.append(d.toHoursPart()).append('h');
+    }
+    if (d.toMinutesPart() > 0) {
+      text.append(d.toMinutesPart()).append('m');
+    }
+    if (d.toSecondsPart() > 0 || text.length() == 0) {
+      text.append(d.toSecondsPart()).append('s');
+    }
+    return text.toString();
+  }
+
+  /** {@code 1 sandbox}, {@code 2 sandboxes}. */
+  static String count(long n, String one, String many) {
+    return n + " " + (n == 1 ? one : many);
   }
 }

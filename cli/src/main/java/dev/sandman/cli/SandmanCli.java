@@ -9,6 +9,7 @@ import dev.sandman.workflows.Policy;
 import dev.sandman.workflows.PolicyPatch;
 import dev.sandman.workflows.SandboxState;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -55,8 +56,17 @@ public final class SandmanCli {
     this.out = out;
   }
 
+  @Option(names = Logging.VERBOSE, scope = CommandLine.ScopeType.INHERIT,
+      description = "Log to stderr at INFO (commands log only warnings; dev mode logs to .tools/dev/dev.log).")
+  boolean verbose;
+
   public static void main(String[] args) {
-    System.exit(run(Env.system(), System.out, System.err, args));
+    Env env = Env.system();
+    Path log = Logging.configure(args, env);
+    if (log != null) {
+      System.setProperty(DevCommand.LOG_FILE_PROPERTY, log.toString());
+    }
+    System.exit(run(env, System.out, System.err, args));
   }
 
   static int run(Env env, PrintStream out, PrintStream err, String... args) {
@@ -236,8 +246,8 @@ public final class SandmanCli {
       status = connection().client.setProjectPolicy(projectId, new Policy(duration("--idle-timeout", idleTimeout),
           duration("--paused-retention", retention), duration("--max-lifetime", lifetime), duration("--max-hold", maxHold)));
     }
-    output().message("project " + status.projectId() + ": policy " + (status.policy() == null ? "(operator defaults)" : status.policy())
-        + ", " + status.sandboxes() + " sandboxes", status);
+    output().message("project " + status.projectId() + ": policy " + Output.policy(status.policy())
+        + (status.sandboxes() == null ? "" : ", " + Output.count(status.sandboxes(), "open sandbox", "open sandboxes")), status);
     return OK;
   }
 

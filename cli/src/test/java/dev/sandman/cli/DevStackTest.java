@@ -102,9 +102,10 @@ class DevStackTest {
     Run paused = cli("pause", id, "--reason", "from the cli");
     assertThat(paused.code()).isZero();
     assertThat(paused.out()).contains("PAUSED", "request");
-    assertThat(cli("policy", id, "--idle-timeout", "PT30M").out()).contains("idle PT30M");
+    assertThat(cli("policy", id, "--idle-timeout", "PT30M").out()).contains("idle 30m");
     assertThat(cli("resume", id).out()).contains("RUNNING");
     assertThat(cli("kill", id).code()).isZero();
+    assertThat(cli("kill", id).code()).as("a second kill succeeds: kill is idempotent").isZero();
 
     assertThat(cli("pause", id).code()).isEqualTo(SandmanCli.CONFLICT);
     Run unknown = cli("status", "never-tracked");

@@ -247,8 +247,19 @@ public final class SandmanClient implements AutoCloseable {
     return change(sandboxId, () -> stub(sandboxId).resume(new ChangeRequest(Validation.reason(reason))));
   }
 
+  /** Kills the sandbox; a sandbox already killed answers its final status (a kill is idempotent). */
   public SandboxStatus kill(String sandboxId, String reason) {
-    return change(sandboxId, () -> stub(sandboxId).kill(new ChangeRequest(Validation.reason(reason))));
+    try {
+      return change(sandboxId, () -> stub(sandboxId).kill(new ChangeRequest(Validation.reason(reason))));
+    } catch (SandmanException e) {
+      if (e.kind() == SandmanException.Kind.CONFLICT) {
+        SandboxStatus now = status(sandboxId);
+        if (now.state() == SandboxState.KILLED) {
+          return now;
+        }
+      }
+      throw e;
+    }
   }
 
   public SandboxStatus setPolicy(String sandboxId, PolicyPatch patch) {
