@@ -19,16 +19,16 @@ final class DevCommand implements Callable<Integer> {
 
   private final Env env;
 
-  @Option(names = "--host", defaultValue = "127.0.0.1") String host;
-  @Option(names = "--temporal-port", defaultValue = "7233") int temporalPort;
-  @Option(names = "--http-port", defaultValue = "8080") int httpPort;
+  @Option(names = "--host", paramLabel = "HOST", defaultValue = "127.0.0.1") String host;
+  @Option(names = "--temporal-port", paramLabel = "PORT", defaultValue = "7233") int temporalPort;
+  @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "8080") int httpPort;
   @Option(names = "--e2b-port", defaultValue = "3000") int e2bPort;
-  @Option(names = "--idle-timeout", description = "default idle timeout of tracked sandboxes, e.g. PT20S") String idleTimeout;
-  @Option(names = "--paused-retention", description = "default paused retention, e.g. PT2M") String retention;
-  @Option(names = "--max-lifetime", description = "default max lifetime") String lifetime;
+  @Option(names = "--idle-timeout", paramLabel = "DURATION", description = "default idle timeout of tracked sandboxes, e.g. PT20S") String idleTimeout;
+  @Option(names = "--paused-retention", paramLabel = "DURATION", description = "default paused retention, e.g. PT2M") String retention;
+  @Option(names = "--max-lifetime", paramLabel = "DURATION", description = "default max lifetime") String lifetime;
   @Option(names = "--real-temporal", description = "run the real Temporal server (SQLite, UI) built by scripts/install-temporal.sh")
   boolean realTemporal;
-  @Option(names = "--ui-port", defaultValue = "8233", description = "Temporal UI port with --real-temporal") int uiPort;
+  @Option(names = "--ui-port", paramLabel = "PORT", defaultValue = "8233", description = "Temporal UI port with --real-temporal") int uiPort;
   @Option(names = "--demo", description = "drive a few simulated sandboxes through pause, resume and a retention kill") boolean demo;
 
   DevCommand(Env env) {

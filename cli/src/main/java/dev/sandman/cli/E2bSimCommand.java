@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 final class E2bSimCommand implements Callable<Integer> {
   private final Env env;
 
-  @Option(names = "--port", defaultValue = "3000") int port;
+  @Option(names = "--port", paramLabel = "PORT", defaultValue = "3000") int port;
   @Option(names = "--api-key", description = "Accept only this key (default: any key starting with e2b_)") String apiKey;
   @Option(names = "--pause-ms-per-gib", defaultValue = "100", description = "Simulated snapshot time") long pauseMillisPerGiB;
   @Option(names = "--max-running", defaultValue = "PT24H", description = "Cap on continuous running time") String maxRunning;

@@ -128,13 +128,13 @@ public final class SandmanCli {
   @Command(name = "track", description = "Track a sandbox (or create one through E2B with --template and no id).")
   int track(
       @Parameters(arity = "0..1", paramLabel = "SANDBOX_ID") String sandboxId,
-      @Option(names = "--project", required = true) String projectId,
-      @Option(names = "--user", required = true) String userId,
-      @Option(names = "--template") String template,
-      @Option(names = "--meta", description = "key=value, repeatable") Map<String, String> metadata,
-      @Option(names = "--idle-timeout", description = "e.g. PT10M") String idleTimeout,
-      @Option(names = "--paused-retention", description = "e.g. P30D") String retention,
-      @Option(names = "--max-lifetime", description = "e.g. P7D") String lifetime) {
+      @Option(names = "--project", paramLabel = "PROJECT", required = true) String projectId,
+      @Option(names = "--user", paramLabel = "USER", required = true) String userId,
+      @Option(names = "--template", paramLabel = "TEMPLATE") String template,
+      @Option(names = "--meta", paramLabel = "KEY=VALUE", description = "key=value, repeatable") Map<String, String> metadata,
+      @Option(names = "--idle-timeout", paramLabel = "DURATION", description = "e.g. PT10M") String idleTimeout,
+      @Option(names = "--paused-retention", paramLabel = "DURATION", description = "e.g. P30D") String retention,
+      @Option(names = "--max-lifetime", paramLabel = "DURATION", description = "e.g. P7D") String lifetime) {
     Policy policy = idleTimeout == null && retention == null && lifetime == null ? null
         : new Policy(duration("--idle-timeout", idleTimeout), duration("--paused-retention", retention), duration("--max-lifetime", lifetime));
     TrackRequest request = new TrackRequest(sandboxId, projectId, userId, template,
@@ -149,7 +149,7 @@ public final class SandmanCli {
 
   @Command(name = "touch", description = "Record activity (pushes the idle deadline back; wakes a paused sandbox).")
   int touch(@Parameters(paramLabel = "SANDBOX_ID") String sandboxId,
-      @Option(names = "--at", description = "RFC 3339 time of the activity (default now)") String at) {
+      @Option(names = "--at", paramLabel = "TIME", description = "RFC 3339 time of the activity (default now)") String at) {
     connection().client.touch(sandboxId, at == null ? null : instant("--at", at));
     output().message("activity recorded for " + sandboxId, Map.of("sandboxId", sandboxId, "accepted", true));
     return OK;
@@ -163,11 +163,11 @@ public final class SandmanCli {
 
   @Command(name = "list", description = "List sandboxes by project, user and/or state.")
   int list(
-      @Option(names = "--project") String projectId,
-      @Option(names = "--user") String userId,
-      @Option(names = "--state", description = "RUNNING, PAUSING, PAUSED, RESUMING or KILLED") String state,
-      @Option(names = "--page-size", defaultValue = "50") int pageSize,
-      @Option(names = "--page-token") String pageToken) {
+      @Option(names = "--project", paramLabel = "PROJECT") String projectId,
+      @Option(names = "--user", paramLabel = "USER") String userId,
+      @Option(names = "--state", paramLabel = "STATE", description = "RUNNING, PAUSING, PAUSED, RESUMING or KILLED") String state,
+      @Option(names = "--page-size", paramLabel = "N", defaultValue = "50") int pageSize,
+      @Option(names = "--page-token", paramLabel = "TOKEN") String pageToken) {
     SandboxState parsed = null;
     if (state != null) {
       try {
@@ -181,19 +181,19 @@ public final class SandmanCli {
   }
 
   @Command(name = "pause", description = "Pause now; returns once PAUSED.")
-  int pause(@Parameters(paramLabel = "SANDBOX_ID") String sandboxId, @Option(names = "--reason") String reason) {
+  int pause(@Parameters(paramLabel = "SANDBOX_ID") String sandboxId, @Option(names = "--reason", paramLabel = "TEXT") String reason) {
     output().status(connection().client.pause(sandboxId, reason));
     return OK;
   }
 
   @Command(name = "resume", description = "Resume now; returns once RUNNING.")
-  int resume(@Parameters(paramLabel = "SANDBOX_ID") String sandboxId, @Option(names = "--reason") String reason) {
+  int resume(@Parameters(paramLabel = "SANDBOX_ID") String sandboxId, @Option(names = "--reason", paramLabel = "TEXT") String reason) {
     output().status(connection().client.resume(sandboxId, reason));
     return OK;
   }
 
   @Command(name = "kill", description = "Kill the sandbox; returns once KILLED.")
-  int kill(@Parameters(paramLabel = "SANDBOX_ID") String sandboxId, @Option(names = "--reason") String reason) {
+  int kill(@Parameters(paramLabel = "SANDBOX_ID") String sandboxId, @Option(names = "--reason", paramLabel = "TEXT") String reason) {
     output().status(connection().client.kill(sandboxId, reason));
     return OK;
   }
@@ -201,9 +201,9 @@ public final class SandmanCli {
   @Command(name = "policy", description = "Change a sandbox's policy; deadlines move at once.")
   int policy(
       @Parameters(paramLabel = "SANDBOX_ID") String sandboxId,
-      @Option(names = "--idle-timeout") String idleTimeout,
-      @Option(names = "--paused-retention") String retention,
-      @Option(names = "--max-lifetime") String lifetime,
+      @Option(names = "--idle-timeout", paramLabel = "DURATION") String idleTimeout,
+      @Option(names = "--paused-retention", paramLabel = "DURATION") String retention,
+      @Option(names = "--max-lifetime", paramLabel = "DURATION") String lifetime,
       @Option(names = "--no-max-lifetime", description = "remove the lifetime limit") boolean noLifetime) {
     if (idleTimeout == null && retention == null && lifetime == null && !noLifetime) {
       throw SandmanException.invalid("policy", "give at least one of --idle-timeout, --paused-retention, --max-lifetime, --no-max-lifetime");
@@ -216,8 +216,8 @@ public final class SandmanCli {
 
   @Command(name = "hold", description = "Keep a sandbox awake (waking it if paused) for --ttl, capped by its maxHold.")
   int hold(@Parameters(paramLabel = "SANDBOX_ID") String sandboxId,
-      @Option(names = "--ttl", required = true, description = "e.g. PT30M") String ttl,
-      @Option(names = "--reason") String reason) {
+      @Option(names = "--ttl", paramLabel = "DURATION", required = true, description = "e.g. PT30M") String ttl,
+      @Option(names = "--reason", paramLabel = "TEXT") String reason) {
     dev.sandman.workflows.Hold hold = connection().client.hold(sandboxId, reason, duration("--ttl", ttl));
     output().message("hold " + hold.holdId() + " until " + hold.expiresAt(), hold);
     return OK;
@@ -232,10 +232,10 @@ public final class SandmanCli {
 
   @Command(name = "project-policy", description = "Show or replace a project's policy layer (applies to its sandboxes at once).")
   int projectPolicy(@Parameters(paramLabel = "PROJECT_ID") String projectId,
-      @Option(names = "--idle-timeout") String idleTimeout,
-      @Option(names = "--paused-retention") String retention,
-      @Option(names = "--max-lifetime") String lifetime,
-      @Option(names = "--max-hold") String maxHold,
+      @Option(names = "--idle-timeout", paramLabel = "DURATION") String idleTimeout,
+      @Option(names = "--paused-retention", paramLabel = "DURATION") String retention,
+      @Option(names = "--max-lifetime", paramLabel = "DURATION") String lifetime,
+      @Option(names = "--max-hold", paramLabel = "DURATION") String maxHold,
       @Option(names = "--clear", description = "remove the project's layer") boolean clear) {
     dev.sandman.workflows.ProjectStatus status;
     if (clear) {
@@ -252,7 +252,7 @@ public final class SandmanCli {
   }
 
   @Command(name = "report", description = "Running and paused time, cost and savings by project and user.")
-  int report(@Option(names = "--project") String projectId, @Option(names = "--user") String userId) {
+  int report(@Option(names = "--project", paramLabel = "PROJECT") String projectId, @Option(names = "--user", paramLabel = "USER") String userId) {
     dev.sandman.starter.Report report = connection().client.report(new ListQuery(projectId, userId, null, ListQuery.MAX_PAGE_SIZE, null));
     if (json) {
       output().json(report);

@@ -20,8 +20,8 @@ final class ServeCommand implements Callable<Integer> {
 
   private final Env env;
 
-  @Option(names = "--host", description = "default SANDMAN_HTTP_HOST or 127.0.0.1") String host;
-  @Option(names = "--port", description = "default SANDMAN_HTTP_PORT or 8080") Integer port;
+  @Option(names = "--host", paramLabel = "HOST", description = "default SANDMAN_HTTP_HOST or 127.0.0.1") String host;
+  @Option(names = "--port", paramLabel = "PORT", description = "default SANDMAN_HTTP_PORT or 8080") Integer port;
   @Option(names = "--with-worker", description = "also run a worker in this process") boolean withWorker;
 
   ServeCommand(Env env) {

@@ -315,4 +315,24 @@ class HttpApiTest {
     assertThat(h.app("alice", "POST", "/v1/sandboxes/" + id + "/activity", null).status()).isEqualTo(404);
     assertThat(h.app("bob", "GET", "/v1/sandboxes/" + id, null).text("state")).isEqualTo("RUNNING");
   }
+
+  @Test
+  void aPauseRecordsItsReasonAndASecondKillAnswersTheSame() throws Exception {
+    String id = h.t.newSandbox();
+    h.admin("POST", "/v1/sandboxes", h.trackBody(id, "p1", "u1"));
+    ApiHarness.Reply paused = h.admin("POST", "/v1/sandboxes/" + id + "/pause", "{\"reason\":\"lunch break\"}");
+    com.fasterxml.jackson.databind.JsonNode transitions = paused.body().get("transitions");
+    assertThat(transitions.get(transitions.size() - 1).get("reason").asText()).isEqualTo("lunch break");
+    assertThat(h.admin("DELETE", "/v1/sandboxes/" + id, "{\"reason\":\"done\"}").status()).isEqualTo(200);
+    ApiHarness.Reply again = h.admin("DELETE", "/v1/sandboxes/" + id, null);
+    assertThat(again.status()).isEqualTo(200);
+    assertThat(again.text("state")).isEqualTo("KILLED");
+  }
+
+  @Test
+  void trackingASandboxE2bDoesNotKnowIsNotFound() throws Exception {
+    ApiHarness.Reply reply = h.admin("POST", "/v1/sandboxes", h.trackBody("sim-never-created-1", "p1", "u1"));
+    assertThat(reply.status()).isEqualTo(404);
+    assertThat(reply.text("message")).contains("E2B does not know sandbox sim-never-created-1");
+  }
 }

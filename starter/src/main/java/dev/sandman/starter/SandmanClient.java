@@ -5,6 +5,7 @@ import dev.sandman.workflows.ChangeRequest;
 import dev.sandman.workflows.CreateSandboxWorkflow;
 import dev.sandman.workflows.CreateSpec;
 import dev.sandman.workflows.Hold;
+import dev.sandman.workflows.FailureType;
 import dev.sandman.workflows.HoldRequest;
 import dev.sandman.workflows.Limits;
 import dev.sandman.workflows.ProjectStatus;
@@ -133,7 +134,12 @@ public final class SandmanClient implements AutoCloseable {
     } catch (RuntimeException e) {
       throw translate(spec.sandboxId(), e);
     }
-    return new TrackResult(reads.firstStatus(spec.sandboxId()), created);
+    SandboxStatus status = reads.firstStatus(spec.sandboxId());
+    if (created && status.state() == SandboxState.KILLED && status.lastError() != null
+        && FailureType.SANDBOX_GONE.name().equals(status.lastError().type())) {
+      throw new SandmanException(SandmanException.Kind.NOT_FOUND, "E2B does not know sandbox " + spec.sandboxId());
+    }
+    return new TrackResult(status, created);
   }
 
   /**

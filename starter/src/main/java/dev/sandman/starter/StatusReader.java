@@ -1,5 +1,6 @@
 package dev.sandman.starter;
 
+import dev.sandman.workflows.SandboxState;
 import dev.sandman.workflows.SandboxStatus;
 import dev.sandman.workflows.SandboxWorkflow;
 import dev.sandman.workflows.Sandman;
@@ -40,28 +41,36 @@ final class StatusReader {
     this.newestTouch = newestTouch;
   }
 
-  /** How long a new workflow's first status is waited for before asking it with the query. */
+  /** How long a new workflow's first look at E2B is waited for (then its status as it is, or the query's). */
   private static final Duration FIRST_STATUS_WAIT = Duration.ofSeconds(2);
 
   /** The status once the workflow has published it (its first task does), else the query's answer. */
   SandboxStatus firstStatus(String sandboxId) {
     long giveUpAt = System.nanoTime() + FIRST_STATUS_WAIT.toNanos();
+    SandboxStatus latest = null;
     while (true) {
-      Optional<WorkflowExecutionInfo> info = describe(sandboxId);
-      Optional<SandboxStatus> published = info.flatMap(this::publishedStatus);
+      Optional<SandboxStatus> published = describe(sandboxId).flatMap(this::publishedStatus);
       if (published.isPresent()) {
-        return published.get();
+        latest = published.get();
+        if (hasLookedAtE2b(latest)) {
+          return latest;
+        }
       }
       if (System.nanoTime() > giveUpAt) {
-        return queryStatus(sandboxId);
+        return latest != null ? latest : queryStatus(sandboxId);
       }
       try {
         Thread.sleep(10);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return queryStatus(sandboxId);
+        return latest != null ? latest : queryStatus(sandboxId);
       }
     }
+  }
+
+  /** The workflow asks E2B about a sandbox it starts tracking: its answer says whether the sandbox exists. */
+  private static boolean hasLookedAtE2b(SandboxStatus status) {
+    return status.state() != SandboxState.RUNNING || status.counters() == null || status.counters().e2bCalls() > 0;
   }
 
   /**

@@ -20,6 +20,8 @@ public final class SandboxMachine {
   private final Lifecycle lc;
   private final Consumer<Move> moved;
   private Backstop backstop = Backstop.FIXED;
+  /** The reason of the request being carried out, recorded with its transitions. */
+  private String requestReason;
 
   public SandboxMachine(Lifecycle lc, Consumer<Move> moved) {
     this.lc = lc;
@@ -159,6 +161,12 @@ public final class SandboxMachine {
 
   /** The step a request needs now; a resume of a running sandbox counts as activity. */
   public Step request(Request request, Instant now) {
+    return request(request, null, now);
+  }
+
+  /** As {@link #request(Request, Instant)}, its transitions recording {@code reason}. */
+  public Step request(Request request, String reason, Instant now) {
+    requestReason = reason;
     switch (request) {
       case PAUSE:
         return lc.state == SandboxState.RUNNING ? Step.pause(Cause.REQUEST) : Step.nothing();
@@ -177,6 +185,7 @@ public final class SandboxMachine {
 
   /** The answer to a request once its step is done. */
   public Request.Answer answer(Request request, Instant now) {
+    requestReason = null;
     if (lc.state == request.target()) {
       return new Request.Answer(lc.toStatus(now), null, null);
     }
@@ -303,7 +312,7 @@ public final class SandboxMachine {
     } else if (from != SandboxState.KILLED) {
       lc.pausedMillis += millis;
     }
-    Transition transition = new Transition(from, to, now, cause);
+    Transition transition = new Transition(from, to, now, cause, cause == Cause.REQUEST ? requestReason : null);
     lc.record(transition);
     lc.state = to;
     lc.stateSince = now;

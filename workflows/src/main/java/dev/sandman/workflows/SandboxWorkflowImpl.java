@@ -43,7 +43,7 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
   private final StatusPublisher publisher;
   private Sleeper sleeper;
 
-  private record Queued(int ticket, Request request) {}
+  private record Queued(int ticket, Request request, String reason) {}
 
   private final Deque<Queued> queue = new ArrayDeque<>();
   private final Map<Integer, Request.Answer> answers = new HashMap<>();
@@ -103,7 +103,7 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
       outbox.pump();
       Queued queued = queue.poll();
       if (queued != null) {
-        carryOut(machine.request(queued.request(), now()));
+        carryOut(machine.request(queued.request(), queued.reason(), now()));
         answer(queued);
       } else if (runIsFull()) {
         Workflow.await(() -> !queue.isEmpty() || Workflow.isEveryHandlerFinished());
@@ -219,9 +219,9 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
 
   // ---- updates ----------------------------------------------------------------------------
 
-  private SandboxStatus submit(Request request) {
+  private SandboxStatus submit(Request request, ChangeRequest change) {
     int ticket = ++lastTicket;
-    queue.add(new Queued(ticket, request));
+    queue.add(new Queued(ticket, request, change == null ? null : change.reason()));
     wake();
     Workflow.await(() -> answers.containsKey(ticket));
     Request.Answer answer = answers.remove(ticket);
@@ -244,17 +244,17 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
 
   @Override
   public SandboxStatus pause(ChangeRequest request) {
-    return submit(Request.PAUSE);
+    return submit(Request.PAUSE, request);
   }
 
   @Override
   public SandboxStatus resume(ChangeRequest request) {
-    return submit(Request.RESUME);
+    return submit(Request.RESUME, request);
   }
 
   @Override
   public SandboxStatus kill(ChangeRequest request) {
-    return submit(Request.KILL);
+    return submit(Request.KILL, request);
   }
 
   @Override

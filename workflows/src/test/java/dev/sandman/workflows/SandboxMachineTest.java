@@ -140,6 +140,20 @@ class SandboxMachineTest {
   }
 
   @Test
+  void aRequestsReasonIsRecordedWithItsTransitions() {
+    Fixture f = new Fixture(SandboxState.RUNNING);
+    Step pause = f.machine.request(Request.PAUSE, "lunch break", QUIET);
+    f.machine.calling(pause, QUIET);
+    f.machine.answered(pause, null, null, QUIET);
+    f.machine.answer(Request.PAUSE, QUIET);
+    assertThat(f.moves).extracting(Transition::reason).containsExactly("lunch break", "lunch break");
+    f.machine.activity(QUIET.plusSeconds(1), QUIET.plusSeconds(2));
+    Step resume = f.machine.next(QUIET.plusSeconds(2));
+    f.machine.calling(resume, QUIET.plusSeconds(2));
+    assertThat(f.moves.get(2).reason()).isNull(); // activity gives no reason
+  }
+
+  @Test
   void aFailedCallBacksOffAutomaticWorkAndAnswersRequestsWithTheError() {
     Fixture f = new Fixture(SandboxState.RUNNING);
     Step pause = Step.pause(Cause.IDLE);
