@@ -349,10 +349,11 @@ public final class SandboxMachine {
     return false;
   }
 
+  /** The sandbox's own layer changes; a change that comes before the operator's config is read is kept in it. */
   public void setPolicy(PolicyPatch patch) {
+    Policy layer = lc.sandboxPolicy == null ? new Policy(null, null, null, null) : lc.sandboxPolicy;
+    lc.sandboxPolicy = layer.merge(patch);
     if (lc.operator != null) {
-      Policy layer = lc.sandboxPolicy == null ? new Policy(null, null, null, null) : lc.sandboxPolicy;
-      lc.sandboxPolicy = layer.merge(patch);
       resolvePolicy();
     } else {
       lc.policy = lc.policy.merge(patch);

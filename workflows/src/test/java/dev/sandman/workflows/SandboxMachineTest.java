@@ -154,6 +154,14 @@ class SandboxMachineTest {
   }
 
   @Test
+  void aPolicyChangeBeforeTheOperatorsConfigIsReadIsKept() {
+    Fixture f = new Fixture(SandboxState.RUNNING); // a first workflow task: the update ran before run() read the config
+    f.machine.setPolicy(PolicyPatch.idleTimeout(Duration.ofSeconds(2)));
+    f.machine.configure(OperatorConfig.standard());
+    assertThat(f.lc.policy.idleTimeout()).isEqualTo(Duration.ofSeconds(2));
+  }
+
+  @Test
   void aFailedCallBacksOffAutomaticWorkAndAnswersRequestsWithTheError() {
     Fixture f = new Fixture(SandboxState.RUNNING);
     Step pause = Step.pause(Cause.IDLE);
