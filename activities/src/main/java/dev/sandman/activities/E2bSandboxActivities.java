@@ -224,7 +224,7 @@ public class E2bSandboxActivities implements SandboxActivities {
             .setNonRetryable(type == FailureType.SANDBOX_GONE || type == FailureType.E2B_REJECTED);
     if (e.retryAfter() != null) {
       // E2B's Retry-After is honoured up to a minute: past that the workflow's backstop is in charge, and a
-      // retry wait must stay under the heartbeat timeout (90 s; see SandboxWorkflowImpl)
+      // retry wait must stay under the heartbeat timeout (90 s; see E2bCalls)
       failure.setNextRetryDelay(e.retryAfter().compareTo(MAX_RETRY_DELAY) > 0 ? MAX_RETRY_DELAY : e.retryAfter());
     }
     return failure.build();

@@ -7,13 +7,12 @@ import dev.sandman.starter.TrackRequest;
 import dev.sandman.worker.BillableActions;
 import dev.sandman.worker.SandmanWorker;
 import dev.sandman.worker.WorkerOperatorActivities;
+import dev.sandman.workflows.Executions;
 import dev.sandman.workflows.OperatorConfig;
 import dev.sandman.workflows.Policy;
 import dev.sandman.workflows.SandmanJson;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
-import io.temporal.api.workflowservice.v1.ListClosedWorkflowExecutionsRequest;
-import io.temporal.api.workflowservice.v1.ListOpenWorkflowExecutionsRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.common.interceptors.WorkflowClientCallsInterceptor;
@@ -176,20 +175,8 @@ final class EconomyBench {
     private List<WorkflowExecutionInfo> allRuns() {
       List<WorkflowExecutionInfo> runs = new ArrayList<>();
       String namespace = env.client.getOptions().getNamespace();
-      var stub = env.env.getWorkflowServiceStubs().blockingStub();
-      com.google.protobuf.ByteString token = com.google.protobuf.ByteString.EMPTY;
-      do {
-        var open = stub.listOpenWorkflowExecutions(ListOpenWorkflowExecutionsRequest.newBuilder()
-            .setNamespace(namespace).setMaximumPageSize(1000).setNextPageToken(token).build());
-        runs.addAll(open.getExecutionsList());
-        token = open.getNextPageToken();
-      } while (!token.isEmpty());
-      do {
-        var closed = stub.listClosedWorkflowExecutions(ListClosedWorkflowExecutionsRequest.newBuilder()
-            .setNamespace(namespace).setMaximumPageSize(1000).setNextPageToken(token).build());
-        runs.addAll(closed.getExecutionsList());
-        token = closed.getNextPageToken();
-      } while (!token.isEmpty());
+      Executions.open(env.env.getWorkflowServiceStubs(), namespace, 1000, runs::addAll);
+      Executions.closed(env.env.getWorkflowServiceStubs(), namespace, 1000, runs::addAll);
       return runs;
     }
 

@@ -4,10 +4,10 @@ import dev.sandman.http.Wire.Reply;
 import dev.sandman.starter.ListPage;
 import dev.sandman.starter.ListQuery;
 import dev.sandman.starter.SandmanClient;
-import dev.sandman.starter.SandmanException;
 import dev.sandman.starter.TrackRequest;
 import dev.sandman.starter.TrackResult;
 import dev.sandman.starter.Validation;
+import dev.sandman.workflows.Limits;
 import dev.sandman.workflows.Policy;
 import dev.sandman.workflows.ProjectStatus;
 import dev.sandman.workflows.PolicyPatch;
@@ -60,12 +60,12 @@ final class Endpoints {
     }
     if (path.size() == 5) {
       requireMethod(method, "DELETE", path.get(3).equals("holds"));
-      String sandboxId = id("sandboxId", path.get(2));
-      String holdId = id("holdId", path.get(4));
+      String sandboxId = Validation.id("sandboxId", path.get(2));
+      String holdId = Validation.id("holdId", path.get(4));
       owners.check(caller, sandboxId);
       return Reply.json(200, client.release(sandboxId, holdId));
     }
-    String sandboxId = id("sandboxId", path.get(2));
+    String sandboxId = Validation.id("sandboxId", path.get(2));
     if (path.size() == 3) {
       return switch (method) {
         case "GET" -> {
@@ -75,7 +75,7 @@ final class Endpoints {
         }
         case "DELETE" -> {
           owners.check(caller, sandboxId);
-          yield Reply.json(200, client.kill(sandboxId, reason(body(call, Set.of("reason")))));
+          yield Reply.json(200, client.kill(sandboxId, Validation.reason(body(call, Set.of("reason")).string("reason"))));
         }
         default -> throw ApiException.notAllowed("GET, DELETE");
       };
@@ -85,21 +85,21 @@ final class Endpoints {
       case "activity" -> {
         requireMethod(method, "POST", true);
         Instant at = body(call, Set.of("at")).instant("at");
-        Validation.rule(() -> dev.sandman.workflows.Limits.activityAt(at));
+        Validation.rule(() -> Limits.activityAt(at));
         owners.check(caller, sandboxId);
         client.touch(sandboxId, at);
         return Reply.json(202, Map.of("accepted", true));
       }
       case "pause", "resume" -> {
         requireMethod(method, "POST", true);
-        String reason = reason(body(call, Set.of("reason")));
+        String reason = Validation.reason(body(call, Set.of("reason")).string("reason"));
         owners.check(caller, sandboxId);
         return Reply.json(200, action.equals("pause") ? client.pause(sandboxId, reason) : client.resume(sandboxId, reason));
       }
       case "holds" -> {
         requireMethod(method, "POST", true);
         Body body = body(call, Set.of("reason", "ttl"));
-        String reason = reason(body);
+        String reason = Validation.reason(body.string("reason"));
         Duration ttl = body.duration("ttl");
         owners.check(caller, sandboxId);
         return Reply.json(201, client.hold(sandboxId, reason, ttl));
@@ -119,7 +119,7 @@ final class Endpoints {
     if (path.size() != 4 || !path.get(3).equals("policy")) {
       throw ApiException.notFound();
     }
-    String projectId = id("projectId", path.get(2));
+    String projectId = Validation.id("projectId", path.get(2));
     return switch (method) {
       case "GET" -> {
         ProjectStatus status = client.projectStatus(projectId);
@@ -213,23 +213,6 @@ final class Endpoints {
     }
     return new PolicyPatch(body.duration("idleTimeout"), body.duration("pausedRetention"), body.duration("maxLifetime"), clear,
         body.duration("maxHold"));
-  }
-
-  /** A path segment as an id, refused before any call. */
-  private static String id(String field, String segment) {
-    try {
-      return Validation.id(field, segment);
-    } catch (SandmanException e) {
-      throw ApiException.badRequest("invalid_argument", e.getMessage(), field);
-    }
-  }
-
-  private static String reason(Body body) {
-    try {
-      return Validation.reason(body.string("reason"));
-    } catch (SandmanException e) {
-      throw ApiException.badRequest("invalid_argument", e.getMessage(), "reason");
-    }
   }
 
   /** The method must be {@code allowed}, on a path that {@code exists}. */

@@ -47,11 +47,11 @@ public final class HttpApi implements AutoCloseable {
 
   /** Where to listen, which tokens to accept (a null token disables that caller), and the bounds on work. */
   public record Config(String host, int port, String adminToken, String appToken, int maxBodyBytes,
-      Limits limits) {
+      Bounds bounds) {
     public static final int DEFAULT_MAX_BODY = 64 * 1024;
 
     public Config(String host, int port, String adminToken, String appToken, int maxBodyBytes) {
-      this(host, port, adminToken, appToken, maxBodyBytes, Limits.DEFAULT);
+      this(host, port, adminToken, appToken, maxBodyBytes, Bounds.DEFAULT);
     }
   }
 
@@ -59,8 +59,8 @@ public final class HttpApi implements AutoCloseable {
    * How much work slow or many clients can cause: API workers and requests waiting for one, open
    * connections, how long a connection may sit idle, and the slowest body upload accepted.
    */
-  public record Limits(int workers, int waiting, int connections, long idleMillis, long minBytesPerSecond) {
-    public static final Limits DEFAULT = new Limits(256, 1024, 10_000, 30_000, 256);
+  public record Bounds(int workers, int waiting, int connections, long idleMillis, long minBytesPerSecond) {
+    public static final Bounds DEFAULT = new Bounds(256, 1024, 10_000, 30_000, 256);
   }
 
   private final Endpoints endpoints;
@@ -82,10 +82,10 @@ public final class HttpApi implements AutoCloseable {
     try (InputStream in = HttpApi.class.getResourceAsStream("/openapi.json")) {
       this.openApi = in.readAllBytes();
     }
-    Limits limits = config.limits();
+    Bounds bounds = config.bounds();
     AtomicInteger threads = new AtomicInteger();
-    this.workers = new ThreadPoolExecutor(Math.min(16, limits.workers()), limits.workers(), 60, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(limits.waiting()), r -> {
+    this.workers = new ThreadPoolExecutor(Math.min(16, bounds.workers()), bounds.workers(), 60, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(bounds.waiting()), r -> {
           Thread t = new Thread(r, "sandman-api-" + threads.incrementAndGet());
           t.setDaemon(true);
           return t;
@@ -98,13 +98,13 @@ public final class HttpApi implements AutoCloseable {
     http.setSendServerVersion(false);
     http.setSendDateHeader(false);
     http.setUriCompliance(UriCompliance.UNSAFE); // the API parses and validates raw paths itself
-    http.setMinRequestDataRate(limits.minBytesPerSecond());
+    http.setMinRequestDataRate(bounds.minBytesPerSecond());
     this.connector = new ServerConnector(server, new HttpConnectionFactory(http));
     connector.setHost(config.host());
     connector.setPort(config.port());
-    connector.setIdleTimeout(limits.idleMillis());
+    connector.setIdleTimeout(bounds.idleMillis());
     server.addConnector(connector);
-    server.addBean(new NetworkConnectionLimit(limits.connections(), server));
+    server.addBean(new NetworkConnectionLimit(bounds.connections(), server));
     server.setErrorHandler(new JsonErrors());
     server.setHandler(new Handler.Abstract.NonBlocking() {
       @Override

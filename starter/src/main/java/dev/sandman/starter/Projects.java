@@ -6,6 +6,7 @@ import dev.sandman.workflows.ProjectState;
 import dev.sandman.workflows.ProjectStatus;
 import dev.sandman.workflows.ProjectWorkflow;
 import dev.sandman.workflows.SandboxState;
+import dev.sandman.workflows.Executions;
 import dev.sandman.workflows.Sandman;
 import dev.sandman.workflows.StatusMemo;
 import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
@@ -55,7 +56,7 @@ final class Projects {
     String workflowId = Sandman.projectWorkflowId(projectId);
     ProjectStatus published;
     try {
-      published = Describe.workflow(temporal, workflowId)
+      published = Executions.describe(temporal, workflowId)
           .map(info -> StatusMemo.readProject(info.getMemo()) // an earlier run publishes none: ask it
               .orElseGet(() -> temporal.newWorkflowStub(ProjectWorkflow.class, workflowId).status()))
           .orElse(new ProjectStatus(projectId, null, 0, 0));

@@ -1,13 +1,12 @@
 package dev.sandman.starter;
 
+import dev.sandman.workflows.Executions;
 import dev.sandman.workflows.Sandman;
 import dev.sandman.workflows.StatusMemo;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
-import io.temporal.api.workflowservice.v1.ListClosedWorkflowExecutionsRequest;
-import io.temporal.api.workflowservice.v1.ListOpenWorkflowExecutionsRequest;
 import io.temporal.api.workflowservice.v1.ListWorkflowExecutionsRequest;
 import io.temporal.api.workflowservice.v1.ListWorkflowExecutionsResponse;
 import io.temporal.client.WorkflowClient;
@@ -125,19 +124,8 @@ final class SandboxLister {
   private ListPage listByScan(ListQuery query) {
     Map<String, WorkflowExecutionInfo> latest = new HashMap<>();
     String namespace = temporal.getOptions().getNamespace();
-    com.google.protobuf.ByteString token = com.google.protobuf.ByteString.EMPTY;
-    do {
-      var open = temporal.getWorkflowServiceStubs().blockingStub().listOpenWorkflowExecutions(ListOpenWorkflowExecutionsRequest.newBuilder()
-          .setNamespace(namespace).setMaximumPageSize(1000).setNextPageToken(token).build());
-      open.getExecutionsList().forEach(info -> keepLatest(latest, info));
-      token = open.getNextPageToken();
-    } while (!token.isEmpty());
-    do {
-      var closed = temporal.getWorkflowServiceStubs().blockingStub().listClosedWorkflowExecutions(ListClosedWorkflowExecutionsRequest.newBuilder()
-          .setNamespace(namespace).setMaximumPageSize(1000).setNextPageToken(token).build());
-      closed.getExecutionsList().forEach(info -> keepLatest(latest, info));
-      token = closed.getNextPageToken();
-    } while (!token.isEmpty());
+    Executions.open(temporal.getWorkflowServiceStubs(), namespace, 1000, page -> page.forEach(info -> keepLatest(latest, info)));
+    Executions.closed(temporal.getWorkflowServiceStubs(), namespace, 1000, page -> page.forEach(info -> keepLatest(latest, info)));
 
     List<SandboxSummary> matching = new ArrayList<>();
     for (WorkflowExecutionInfo listed : latest.values()) {

@@ -3,6 +3,7 @@ package dev.sandman.starter;
 import dev.sandman.workflows.SandboxState;
 import dev.sandman.workflows.SandboxStatus;
 import dev.sandman.workflows.SandboxWorkflow;
+import dev.sandman.workflows.Executions;
 import dev.sandman.workflows.Sandman;
 import dev.sandman.workflows.StatusMemo;
 import io.grpc.StatusRuntimeException;
@@ -150,7 +151,7 @@ final class StatusReader {
 
   Optional<WorkflowExecutionInfo> describe(String sandboxId) {
     try {
-      return Describe.workflow(temporal, Sandman.workflowId(sandboxId));
+      return Executions.describe(temporal, Sandman.workflowId(sandboxId));
     } catch (StatusRuntimeException e) {
       throw failures.translate(sandboxId, e);
     }

@@ -66,7 +66,7 @@ final class UsageReport {
     Usage usage = status.usage();
     SandboxState state = status.state();
     long since = usage == null || state == SandboxState.KILLED ? 0 : Math.max(0, Duration.between(usage.asOf(), now).toSeconds());
-    boolean running = state == SandboxState.RUNNING || state == SandboxState.PAUSING; // billed as running
+    boolean running = state.billedAsRunning();
     double runningHours = ((usage == null ? 0 : usage.runningSeconds()) + (running ? since : 0)) / 3600.0;
     double pausedHours = ((usage == null ? 0 : usage.pausedSeconds()) + (running ? 0 : since)) / 3600.0;
     double price = usage == null ? OperatorConfig.E2B_DEFAULT_PRICE_PER_HOUR : usage.pricePerHour();

@@ -1,5 +1,6 @@
 package dev.sandman.worker;
 
+import dev.sandman.workflows.Executions;
 import dev.sandman.workflows.Sandman;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -7,7 +8,6 @@ import io.temporal.api.common.v1.Payload;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
-import io.temporal.api.workflowservice.v1.ListOpenWorkflowExecutionsRequest;
 import io.temporal.api.workflowservice.v1.ListWorkflowExecutionsRequest;
 import io.temporal.client.WorkflowClient;
 import java.util.ArrayList;
@@ -54,20 +54,16 @@ final class ProjectMembers {
   }
 
   private void byScan(String projectId, Consumer<List<String>> page) {
-    com.google.protobuf.ByteString token = com.google.protobuf.ByteString.EMPTY;
-    do {
-      var open = client.getWorkflowServiceStubs().blockingStub().listOpenWorkflowExecutions(ListOpenWorkflowExecutionsRequest.newBuilder()
-          .setNamespace(namespace()).setMaximumPageSize(PAGE).setNextPageToken(token).build());
+    Executions.open(client.getWorkflowServiceStubs(), namespace(), PAGE, open -> {
       List<String> members = new ArrayList<>();
-      for (WorkflowExecutionInfo info : open.getExecutionsList()) {
+      for (WorkflowExecutionInfo info : open) {
         String sandboxId = Sandman.sandboxIdOf(info.getExecution().getWorkflowId());
         if (sandboxId != null && Sandman.WORKFLOW_TYPE.equals(info.getType().getName()) && projectId.equals(projectOf(info.getExecution()))) {
           members.add(sandboxId);
         }
       }
       page.accept(members);
-      token = open.getNextPageToken();
-    } while (!token.isEmpty());
+    });
   }
 
   private String projectOf(WorkflowExecution execution) {

@@ -1,5 +1,6 @@
 package dev.sandman.worker;
 
+import dev.sandman.workflows.Executions;
 import dev.sandman.workflows.FailureType;
 import dev.sandman.workflows.OperatorActivities;
 import dev.sandman.workflows.OperatorConfig;
@@ -17,15 +18,12 @@ import io.temporal.failure.ApplicationFailure;
 import dev.sandman.workflows.Policy;
 import dev.sandman.workflows.ProjectPush;
 import dev.sandman.workflows.StatusMemo;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.temporal.activity.Activity;
-import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
-import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -62,18 +60,11 @@ public final class WorkerOperatorActivities implements OperatorActivities {
 
   @Override
   public Policy projectPolicy(String projectId) {
-    WorkflowExecutionInfo info;
-    try {
-      info = client.getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(DescribeWorkflowExecutionRequest.newBuilder()
-          .setNamespace(client.getOptions().getNamespace())
-          .setExecution(WorkflowExecution.newBuilder().setWorkflowId(Sandman.projectWorkflowId(projectId)))
-          .build()).getWorkflowExecutionInfo();
-    } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
-        return null; // no layer was ever set for this project
-      }
-      throw e;
+    Optional<WorkflowExecutionInfo> found = Executions.describe(client, Sandman.projectWorkflowId(projectId));
+    if (found.isEmpty()) {
+      return null; // no layer was ever set for this project
     }
+    WorkflowExecutionInfo info = found.get();
     if (info.getStatus() != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
       return null;
     }
@@ -131,11 +122,9 @@ public final class WorkerOperatorActivities implements OperatorActivities {
       WorkflowClient.start(workflow::run, spec);
       return true;
     } catch (WorkflowExecutionAlreadyStarted already) {
-      WorkflowExecutionStatus status = client.getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(
-          DescribeWorkflowExecutionRequest.newBuilder()
-              .setNamespace(client.getOptions().getNamespace())
-              .setExecution(WorkflowExecution.newBuilder().setWorkflowId(Sandman.workflowId(spec.sandboxId())))
-              .build()).getWorkflowExecutionInfo().getStatus();
+      WorkflowExecutionStatus status = Executions.describe(client, Sandman.workflowId(spec.sandboxId()))
+          .map(WorkflowExecutionInfo::getStatus) // gone between the start and this look: the retry starts it
+          .orElseThrow(() -> ApplicationFailure.newFailure("the workflow of sandbox " + spec.sandboxId() + " came and went", "TRACK_RACE"));
       if (status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
         return false;
       }

@@ -94,18 +94,6 @@ public final class Lifecycle {
     return lc;
   }
 
-  public SandboxState state() {
-    return state;
-  }
-
-  public String sandboxId() {
-    return sandboxId;
-  }
-
-  public Policy policy() {
-    return policy;
-  }
-
   /** While RUNNING: the sandbox pauses then unless activity arrives first; a hold keeps it awake longer. */
   public Instant pauseDeadline() {
     if (state != SandboxState.RUNNING) {
@@ -149,22 +137,34 @@ public final class Lifecycle {
     return holds.stream().filter(h -> h.expiresAt().isAfter(now)).toList();
   }
 
-  /** Running time is billed by E2B: PAUSING still runs, RESUMING is not yet running. */
-  static boolean billedAsRunning(SandboxState state) {
-    return state == SandboxState.RUNNING || state == SandboxState.PAUSING;
-  }
-
   /** Milliseconds in the current state so far. */
-  long millisInState(Instant now) {
+  private long millisInState(Instant now) {
     return Math.max(0, now.toEpochMilli() - stateSince.toEpochMilli());
   }
 
-  public Usage usage(Instant now) {
+  /** Running and paused time. */
+  private record Time(long runningMillis, long pausedMillis) {}
+
+  /** The time so far, the current state's included in its bucket (a KILLED sandbox's in neither). */
+  private Time timeSoFar(Instant now) {
     long current = state == SandboxState.KILLED ? 0 : millisInState(now);
-    long running = runningMillis + (billedAsRunning(state) ? current : 0);
-    long paused = pausedMillis + (billedAsRunning(state) ? 0 : current);
+    return state.billedAsRunning()
+        ? new Time(runningMillis + current, pausedMillis)
+        : new Time(runningMillis, pausedMillis + current);
+  }
+
+  /** Adds the current state's time to its bucket and starts counting again from {@code now}. */
+  void accrue(Instant now) {
+    Time time = timeSoFar(now);
+    runningMillis = time.runningMillis();
+    pausedMillis = time.pausedMillis();
+    stateSince = now;
+  }
+
+  public Usage usage(Instant now) {
+    Time time = timeSoFar(now);
     double price = operator != null ? operator.pricePerHour() : OperatorConfig.E2B_DEFAULT_PRICE_PER_HOUR;
-    return Usage.of(running / 1000, paused / 1000, price, now);
+    return Usage.of(time.runningMillis() / 1000, time.pausedMillis() / 1000, price, now);
   }
 
   public Instant lifetimeDeadline() {

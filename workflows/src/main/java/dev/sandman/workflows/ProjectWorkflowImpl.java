@@ -170,7 +170,7 @@ public class ProjectWorkflowImpl implements ProjectWorkflow {
 
   @Override
   public void validateSetPolicy(Policy layer) {
-    SandboxWorkflowImpl.admit(() -> Limits.layer(layer));
+    Rejection.admit(() -> Limits.layer(layer));
   }
 
   @Override

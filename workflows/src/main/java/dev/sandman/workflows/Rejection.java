@@ -29,6 +29,15 @@ public final class Rejection extends RuntimeException {
         : new IllegalArgumentException(getMessage(), typed);
   }
 
+  /** Runs an update validator's checks, refusing as {@link #asValidatorFailure()} says. */
+  public static void admit(Runnable check) {
+    try {
+      check.run();
+    } catch (Rejection r) {
+      throw r.asValidatorFailure();
+    }
+  }
+
   public FailureType type() {
     return type;
   }

@@ -159,12 +159,10 @@ public final class SandboxMachine {
 
   // ---- requests ---------------------------------------------------------------------------
 
-  /** The step a request needs now; a resume of a running sandbox counts as activity. */
-  public Step request(Request request, Instant now) {
-    return request(request, null, now);
-  }
-
-  /** As {@link #request(Request, Instant)}, its transitions recording {@code reason}. */
+  /**
+   * The step a request needs now, its transitions recording {@code reason}; a resume of a running
+   * sandbox counts as activity.
+   */
   public Step request(Request request, String reason, Instant now) {
     requestReason = reason;
     switch (request) {
@@ -306,16 +304,10 @@ public final class SandboxMachine {
         .orElseThrow(() -> new IllegalStateException("no transition from " + from + " on " + event));
     long running = lc.runningMillis;
     long paused = lc.pausedMillis;
-    long millis = lc.millisInState(now);
-    if (Lifecycle.billedAsRunning(from)) {
-      lc.runningMillis += millis;
-    } else if (from != SandboxState.KILLED) {
-      lc.pausedMillis += millis;
-    }
+    lc.accrue(now);
     Transition transition = new Transition(from, to, now, cause, cause == Cause.REQUEST ? requestReason : null);
     lc.record(transition);
     lc.state = to;
-    lc.stateSince = now;
     moved.accept(new Move(transition, lc.runningMillis - running, lc.pausedMillis - paused));
   }
 
@@ -386,9 +378,6 @@ public final class SandboxMachine {
     return lc.toStatus(now);
   }
 
-  public Lifecycle lifecycle() {
-    return lc;
-  }
 
   /** The whole state for the next run. */
   public Lifecycle continuing() {

@@ -8,6 +8,11 @@ public enum SandboxState {
   RESUMING,
   KILLED;
 
+  /** E2B bills the sandbox as running: from RUNNING through PAUSING (RESUMING is not running yet). */
+  public boolean billedAsRunning() {
+    return this == RUNNING || this == PAUSING;
+  }
+
   public boolean isStable() {
     return this == RUNNING || this == PAUSED || this == KILLED;
   }

@@ -301,40 +301,32 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
 
   @Override
   public void validatePause(ChangeRequest request) {
-    admit(() -> admission.checkChange(request));
+    Rejection.admit(() -> admission.checkChange(request));
   }
 
   @Override
   public void validateResume(ChangeRequest request) {
-    admit(() -> admission.checkChange(request));
+    Rejection.admit(() -> admission.checkChange(request));
   }
 
   @Override
   public void validateKill(ChangeRequest request) {
-    admit(() -> admission.checkChange(request));
+    Rejection.admit(() -> admission.checkChange(request));
   }
 
   @Override
   public void validateSetPolicy(PolicyPatch patch) {
-    admit(() -> admission.checkPolicy(patch));
+    Rejection.admit(() -> admission.checkPolicy(patch));
   }
 
   @Override
   public void validateHold(HoldRequest request) {
-    admit(() -> admission.checkHold(request, now()));
+    Rejection.admit(() -> admission.checkHold(request, now()));
   }
 
   @Override
   public void validateRelease(String holdId) {
-    admit(() -> admission.checkRelease(holdId, now()));
-  }
-
-  static void admit(Runnable check) {
-    try {
-      check.run();
-    } catch (Rejection r) {
-      throw r.asValidatorFailure();
-    }
+    Rejection.admit(() -> admission.checkRelease(holdId, now()));
   }
 
   private static String nullToEmpty(String value) {

@@ -65,7 +65,4 @@ public record Step(Kind kind, Cause cause, Instant at, String event) {
     return new Step(Kind.NOTHING, null, null, null);
   }
 
-  public boolean callsE2b() {
-    return kind.operation != null;
-  }
 }

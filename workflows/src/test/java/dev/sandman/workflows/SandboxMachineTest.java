@@ -56,9 +56,9 @@ class SandboxMachineTest {
     INPUTS.put("time, nothing due", (f, s) -> f.machine.next(QUIET).kind().name());
     INPUTS.put("time, idle deadline", (f, s) -> f.machine.next(IDLE).kind().name());
     INPUTS.put("time, past lifetime", (f, s) -> f.machine.next(PAST_LIFETIME).kind().name());
-    INPUTS.put("request pause", (f, s) -> f.machine.request(Request.PAUSE, QUIET).kind().name());
-    INPUTS.put("request resume", (f, s) -> f.machine.request(Request.RESUME, QUIET).kind().name());
-    INPUTS.put("request kill", (f, s) -> f.machine.request(Request.KILL, QUIET).kind().name());
+    INPUTS.put("request pause", (f, s) -> f.machine.request(Request.PAUSE, null, QUIET).kind().name());
+    INPUTS.put("request resume", (f, s) -> f.machine.request(Request.RESUME, null, QUIET).kind().name());
+    INPUTS.put("request kill", (f, s) -> f.machine.request(Request.KILL, null, QUIET).kind().name());
     INPUTS.put("E2B says running", (f, s) -> answered(f, s, new E2bView("sb", E2bView.RUNNING, null), null));
     INPUTS.put("E2B says paused", (f, s) -> answered(f, s, new E2bView("sb", E2bView.PAUSED, null), null));
     INPUTS.put("E2B fails", (f, s) -> answered(f, s, null, UNAVAILABLE));
@@ -189,7 +189,7 @@ class SandboxMachineTest {
   @Test
   void anExplicitPauseIsNotUndoneByOlderActivity() {
     Fixture f = new Fixture(SandboxState.RUNNING);
-    Step pause = f.machine.request(Request.PAUSE, QUIET);
+    Step pause = f.machine.request(Request.PAUSE, null, QUIET);
     f.machine.calling(pause, QUIET);
     f.machine.answered(pause, null, null, QUIET);
     assertThat(f.machine.activity(QUIET.minusSeconds(1), QUIET.plusSeconds(5))).isFalse();

@@ -1,0 +1,59 @@
+package dev.sandman.workflows;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
+import io.temporal.client.WorkflowClient;
+import io.temporal.api.workflowservice.v1.ListClosedWorkflowExecutionsRequest;
+import io.temporal.api.workflowservice.v1.ListOpenWorkflowExecutionsRequest;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Reading workflow executions from the server, none of it a billed Action: one by id (describe), or a
+ * namespace's, page by page, as a server without visibility queries (Temporal's Java test server) lists
+ * them: the scan that stands in for a search-attribute query.
+ */
+public final class Executions {
+  private Executions() {}
+
+  /** The workflow's latest run: its status, memo and search attributes; empty if there is none. */
+  public static Optional<WorkflowExecutionInfo> describe(WorkflowClient client, String workflowId) {
+    try {
+      return Optional.of(client.getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(
+          DescribeWorkflowExecutionRequest.newBuilder()
+              .setNamespace(client.getOptions().getNamespace())
+              .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId))
+              .build()).getWorkflowExecutionInfo());
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+  }
+
+  public static void open(WorkflowServiceStubs service, String namespace, int pageSize, Consumer<List<WorkflowExecutionInfo>> page) {
+    com.google.protobuf.ByteString token = com.google.protobuf.ByteString.EMPTY;
+    do {
+      var response = service.blockingStub().listOpenWorkflowExecutions(ListOpenWorkflowExecutionsRequest.newBuilder()
+          .setNamespace(namespace).setMaximumPageSize(pageSize).setNextPageToken(token).build());
+      page.accept(response.getExecutionsList());
+      token = response.getNextPageToken();
+    } while (!token.isEmpty());
+  }
+
+  public static void closed(WorkflowServiceStubs service, String namespace, int pageSize, Consumer<List<WorkflowExecutionInfo>> page) {
+    com.google.protobuf.ByteString token = com.google.protobuf.ByteString.EMPTY;
+    do {
+      var response = service.blockingStub().listClosedWorkflowExecutions(ListClosedWorkflowExecutionsRequest.newBuilder()
+          .setNamespace(namespace).setMaximumPageSize(pageSize).setNextPageToken(token).build());
+      page.accept(response.getExecutionsList());
+      token = response.getNextPageToken();
+    } while (!token.isEmpty());
+  }
+}
