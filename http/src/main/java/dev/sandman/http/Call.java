@@ -1,9 +1,10 @@
 package dev.sandman.http;
 
+import java.util.Map;
 import java.util.function.UnaryOperator;
 
-/** One request as the endpoints see it, its body already read whole: method, raw path and query, headers. */
-record Call(String method, String rawPath, String rawQuery, UnaryOperator<String> headers, byte[] body) {
+/** One request as the endpoints see it, its body already read whole: method, query parameters, headers, body. */
+record Call(String method, Map<String, String> query, UnaryOperator<String> headers, byte[] body) {
   String header(String name) {
     return headers.apply(name);
   }

@@ -11,7 +11,12 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import java.time.Clock;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -45,13 +50,25 @@ import org.slf4j.LoggerFactory;
 public final class HttpApi implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
 
-  /** Where to listen, which tokens to accept (a null token disables that caller), and the bounds on work. */
+  /**
+   * Where to listen, which tokens to accept (a null token disables that caller), the secrets that sign
+   * browser tokens (none: browser tokens off; the first signs, all verify), the browser origins allowed
+   * (CORS), and the bounds on work.
+   */
   public record Config(String host, int port, String adminToken, String appToken, int maxBodyBytes,
-      Bounds bounds) {
+      Bounds bounds, List<String> browserSecrets, List<String> corsOrigins) {
     public static final int DEFAULT_MAX_BODY = 64 * 1024;
 
     public Config(String host, int port, String adminToken, String appToken, int maxBodyBytes) {
-      this(host, port, adminToken, appToken, maxBodyBytes, Bounds.DEFAULT);
+      this(host, port, adminToken, appToken, maxBodyBytes, Bounds.DEFAULT, List.of(), List.of());
+    }
+
+    public Config withBounds(Bounds newBounds) {
+      return new Config(host, port, adminToken, appToken, maxBodyBytes, newBounds, browserSecrets, corsOrigins);
+    }
+
+    public Config withBrowsers(List<String> secrets, List<String> origins) {
+      return new Config(host, port, adminToken, appToken, maxBodyBytes, bounds, List.copyOf(secrets), List.copyOf(origins));
     }
   }
 
@@ -63,8 +80,11 @@ public final class HttpApi implements AutoCloseable {
     public static final Bounds DEFAULT = new Bounds(256, 1024, 10_000, 30_000, 256);
   }
 
-  private final Endpoints endpoints;
+  private final Routes routes;
   private final Auth auth;
+  private final Cors cors;
+  private final ScheduledExecutorService streamTimers;
+  private final AtomicInteger openStreams = new AtomicInteger();
   private final Config config;
   private final PrometheusMeterRegistry registry;
   private final RequestMetrics metrics;
@@ -74,11 +94,21 @@ public final class HttpApi implements AutoCloseable {
   private final byte[] openApi;
 
   private HttpApi(SandmanClient client, Config config, PrometheusMeterRegistry registry) throws IOException {
-    this.endpoints = new Endpoints(client);
     this.config = config;
     this.registry = registry;
     this.metrics = new RequestMetrics(registry);
-    this.auth = new Auth(config.adminToken(), config.appToken());
+    BrowserTokens browserTokens = config.browserSecrets().isEmpty() ? null : new BrowserTokens(config.browserSecrets(), Clock.systemUTC());
+    this.auth = new Auth(config.adminToken(), config.appToken(), browserTokens);
+    this.cors = new Cors(config.corsOrigins());
+    this.streamTimers = Executors.newScheduledThreadPool(1, r -> {
+      Thread t = new Thread(r, "sandman-sse");
+      t.setDaemon(true);
+      return t;
+    });
+    Counter dropped = Counter.builder("sandman_http_stream_viewers_dropped")
+        .description("event stream viewers dropped for falling behind").register(registry);
+    Gauge.builder("sandman_http_streams_open", openStreams, AtomicInteger::get).description("event streams open").register(registry);
+    this.routes = new Endpoints(client, browserTokens, () -> new EventStream(streamTimers, openStreams, dropped::increment)).routes();
     try (InputStream in = HttpApi.class.getResourceAsStream("/openapi.json")) {
       this.openApi = in.readAllBytes();
     }
@@ -140,6 +170,7 @@ public final class HttpApi implements AutoCloseable {
       log.debug("stopping the HTTP API: {}", e.toString());
     }
     workers.shutdown();
+    streamTimers.shutdownNow();
   }
 
   /** Exposed for the CLI and tests: the registry the API records into. */
@@ -149,20 +180,34 @@ public final class HttpApi implements AutoCloseable {
 
   // ---- one request ------------------------------------------------------------------------
 
+  private static final Set<String> PLAIN = Set.of("/healthz", "/metrics", "/openapi.json");
+
   private void receive(Request request, Response response, Callback callback) {
     long started = System.nanoTime();
     String method = request.getMethod();
     String rawPath = request.getHttpURI().getPath();
-    List<String> path;
+    String origin = request.getHeaders().get(HttpHeader.ORIGIN);
+    cors.addTo(response.getHeaders(), origin);
+    if (rawPath != null && PLAIN.contains(rawPath)) {
+      answer(request, response, callback, started, rawPath, guarded(() -> plain(method, rawPath)));
+      return;
+    }
+    Routes.Match match;
+    Map<String, String> query;
     try {
-      path = Wire.segments(rawPath == null ? "/" : rawPath);
+      match = routes.match(rawPath);
+      query = Wire.query(request.getHttpURI().getQuery());
     } catch (ApiException e) {
       answer(request, response, callback, started, "unmatched", failure(e));
       return;
     }
-    String route = Wire.routeName(path);
-    if (path.size() == 1 && Set.of("healthz", "metrics", "openapi.json").contains(path.get(0))) {
-      answer(request, response, callback, started, route, guarded(() -> plain(method, path.get(0))));
+    String route = match.label();
+    if (method.equals("OPTIONS") && origin != null && request.getHeaders().get("Access-Control-Request-Method") != null) {
+      answer(request, response, callback, started, route, preflight(origin, response));
+      return;
+    }
+    if (match.route() == null) {
+      answer(request, response, callback, started, route, failure(ApiException.notFound()));
       return;
     }
     // a body somewhat over the limit is read and dropped, so the client hears its 413 (not a reset)
@@ -176,9 +221,9 @@ public final class HttpApi implements AutoCloseable {
         answer(request, response, callback, started, route, failure(tooLarge()));
         return;
       }
-      Call call = new Call(method, rawPath, request.getHttpURI().getQuery(), name -> request.getHeaders().get(name), body);
+      Call call = new Call(method, query, name -> request.getHeaders().get(name), body);
       try {
-        workers.execute(() -> answer(request, response, callback, started, route, guarded(() -> dispatch(call, path))));
+        workers.execute(() -> answer(request, response, callback, started, route, guarded(() -> dispatch(call, match))));
       } catch (RejectedExecutionException busy) {
         answer(request, response, callback, started, route,
             Reply.json(503, new ApiError("unavailable", "the API is busy; try again", null)));
@@ -186,21 +231,46 @@ public final class HttpApi implements AutoCloseable {
     });
   }
 
-  private Reply plain(String method, String what) {
-    Endpoints.requireMethod(method, "GET", true);
-    return switch (what) {
-      case "healthz" -> Reply.json(200, Map.of("status", "ok"));
-      case "metrics" -> new Reply(200, registry.scrape(), "text/plain; version=0.0.4; charset=utf-8");
+  private Reply preflight(String origin, Response response) {
+    if (!cors.allows(origin)) {
+      return Reply.json(403, new ApiError("forbidden", "origin " + Body.printable(origin) + " is not allowed (SANDMAN_CORS_ORIGINS)", null));
+    }
+    cors.addPreflight(response.getHeaders());
+    return new Reply(204, new byte[0], "text/plain");
+  }
+
+  private Reply plain(String method, String path) {
+    if (!method.equals("GET")) {
+      throw ApiException.notAllowed("GET");
+    }
+    return switch (path) {
+      case "/healthz" -> Reply.json(200, Map.of("status", "ok"));
+      case "/metrics" -> new Reply(200, registry.scrape(), "text/plain; version=0.0.4; charset=utf-8");
       default -> new Reply(200, openApi, "application/json");
     };
   }
 
-  private Reply dispatch(Call call, List<String> path) {
-    if (!Endpoints.serves(path)) {
-      throw ApiException.notFound();
+  private Reply dispatch(Call call, Routes.Match match) {
+    Map<String, String> query = new java.util.HashMap<>(call.query());
+    String accessToken = query.remove("access_token");
+    Auth.Principal caller = auth.authenticate(call.header("Authorization"), call.header("X-Sandman-User"), accessToken);
+    Routes.Handler handler = match.route().methods().get(call.method());
+    if (handler == null) {
+      throw ApiException.notAllowed(match.route().allowed());
     }
-    Auth.Principal caller = auth.authenticate(call.header("Authorization"), call.header("X-Sandman-User"));
-    return endpoints.handle(caller, call, path);
+    if (call.body().length > 0 && !isJson(call.header("Content-Type"))) {
+      throw new ApiException(415, "unsupported_media_type", "send the body as Content-Type: application/json", "Content-Type");
+    }
+    return handler.handle(caller, new Call(call.method(), query, call.headers(), call.body()), match.params());
+  }
+
+  /** JSON, or no type at all (curl -d sends form-encoded unless told; an absent type is taken as JSON). */
+  private static boolean isJson(String contentType) {
+    if (contentType == null || contentType.isBlank()) {
+      return true;
+    }
+    String type = contentType.split(";", 2)[0].trim().toLowerCase(java.util.Locale.ROOT);
+    return type.equals("application/json") || type.endsWith("+json");
   }
 
   private interface Work {
@@ -222,6 +292,16 @@ public final class HttpApi implements AutoCloseable {
   }
 
   private void answer(Request request, Response response, Callback callback, long started, String route, Reply reply) {
+    if (reply.body() instanceof EventStream stream) {
+      response.setStatus(200);
+      response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+      response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+      response.getHeaders().put("X-Accel-Buffering", "no"); // proxies pass events on at once
+      metrics.record(route, request.getMethod(), 200, System.nanoTime() - started);
+      request.addFailureListener(stream::fail);
+      stream.start(response::write, callback);
+      return;
+    }
     byte[] bytes;
     try {
       bytes = Wire.bytes(reply);

@@ -24,20 +24,6 @@ final class Wire {
     }
   }
 
-  static List<String> segments(String rawPath) {
-    List<String> segments = new ArrayList<>();
-    for (String raw : rawPath.split("/")) {
-      if (raw.isEmpty()) {
-        continue;
-      }
-      try {
-        segments.add(URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8));
-      } catch (IllegalArgumentException e) {
-        throw ApiException.badRequest("invalid_argument", "malformed percent-encoding in the path", null);
-      }
-    }
-    return segments;
-  }
   static Map<String, String> query(String raw) {
     Map<String, String> params = new HashMap<>();
     if (raw == null || raw.isEmpty()) {
@@ -71,36 +57,5 @@ final class Wire {
       return text.getBytes(StandardCharsets.UTF_8);
     }
     return JSON.writeValueAsBytes(reply.body());
-  }
-
-  /** The route a path matched, as a metrics label. */
-  private static final Set<String> ACTIONS = Set.of("activity", "pause", "resume", "holds", "policy");
-
-  /** The route a path matches, from a fixed set ({@code unmatched} otherwise): a metrics label. */
-  static String routeName(List<String> p) {
-    int n = p.size();
-    if (n == 1 && Set.of("healthz", "metrics", "openapi.json").contains(p.get(0))) {
-      return "/" + p.get(0);
-    }
-    if (n < 2 || !p.get(0).equals("v1")) {
-      return "unmatched";
-    }
-    String resource = p.get(1);
-    if (n == 2 && Set.of("sandboxes", "report").contains(resource)) {
-      return "/v1/" + resource;
-    }
-    if (resource.equals("projects")) {
-      return n == 4 && p.get(3).equals("policy") ? "/v1/projects/{id}/policy" : "unmatched";
-    }
-    if (!resource.equals("sandboxes")) {
-      return "unmatched";
-    }
-    if (n == 3) {
-      return "/v1/sandboxes/{id}";
-    }
-    if (n == 4 && ACTIONS.contains(p.get(3))) {
-      return "/v1/sandboxes/{id}/" + p.get(3);
-    }
-    return n == 5 && p.get(3).equals("holds") ? "/v1/sandboxes/{id}/holds/{holdId}" : "unmatched";
   }
 }

@@ -24,11 +24,19 @@ public final class ApiHarness implements AutoCloseable {
   public final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   public final ObjectMapper json = new ObjectMapper();
 
+  public static final String BROWSER_SECRET = "browser-secret-for-tests-0123456789abcdef";
+  public static final String ORIGIN = "https://app.example.com";
+
   public ApiHarness() throws Exception {
     t = new SandmanTestEnv();
     client = new SandmanClient(t.client, SandmanClient.Options.defaults().withTaskQueue(SandmanTestEnv.TASK_QUEUE));
-    api = HttpApi.start(client, new HttpApi.Config("127.0.0.1", 0, ADMIN, APP, HttpApi.Config.DEFAULT_MAX_BODY),
-        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    api = start(client, java.util.List.of(BROWSER_SECRET));
+  }
+
+  /** Another API replica on the same Temporal, with browser token secrets of its own. */
+  public HttpApi start(SandmanClient with, java.util.List<String> secrets) throws java.io.IOException {
+    return HttpApi.start(with, new HttpApi.Config("127.0.0.1", 0, ADMIN, APP, HttpApi.Config.DEFAULT_MAX_BODY)
+        .withBrowsers(secrets, java.util.List.of(ORIGIN)), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
   }
 
   public record Reply(int status, JsonNode body, String raw) {
@@ -46,10 +54,14 @@ public final class ApiHarness implements AutoCloseable {
   }
 
   public Reply call(String method, String path, String body, String... headers) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + path))
+    return call(api.port(), method, path, body, headers);
+  }
+
+  public Reply call(int port, String method, String path, String body, String... headers) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
         .timeout(Duration.ofSeconds(30))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    if (body != null) {
+    if (body != null && !java.util.Arrays.asList(headers).contains("Content-Type")) {
       request.header("Content-Type", "application/json");
     }
     for (int i = 0; i < headers.length; i += 2) {

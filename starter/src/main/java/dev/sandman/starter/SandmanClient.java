@@ -83,6 +83,13 @@ public final class SandmanClient implements AutoCloseable {
   private final Failures failures = new Failures(this::describe);
   private final SandboxLister lister;
   private final Projects projects;
+  /** Timers and discovery of the status streams, apart from the touch flushes. */
+  private final ScheduledExecutorService streams = Executors.newScheduledThreadPool(2, r -> {
+    Thread t = new Thread(r, "sandman-streams");
+    t.setDaemon(true);
+    return t;
+  });
+  private final ScopeCache scopes = new ScopeCache(this::list);
 
   public SandmanClient(WorkflowClient temporal, Options options) {
     this(temporal, options, Clock.systemUTC());
@@ -370,6 +377,40 @@ public final class SandmanClient implements AutoCloseable {
 
 
 
+  // ---- streams ----------------------------------------------------------------------------
+
+  /**
+   * Every change to the sandbox as it happens (its status as published, and warnings), read from its
+   * workflow's history with long polls: no billed Action. {@code lastEventId} (null to begin with the
+   * status as it is now) resumes after an event this or another client delivered. An untracked
+   * sandbox is refused here; a killed one delivers its final status and ends.
+   */
+  public Subscription subscribe(String sandboxId, String lastEventId, StatusListener listener) {
+    Validation.sandboxId(sandboxId);
+    HistoryFollower.From from = lastEventId == null || lastEventId.isBlank() ? new HistoryFollower.Now()
+        : new HistoryFollower.After(StreamPosition.parse(lastEventId));
+    try {
+      return HistoryFollower.start(temporal, streams, sandboxId, from, HistoryFollower.to(listener));
+    } catch (io.grpc.StatusRuntimeException e) {
+      throw failures.translate(sandboxId, e);
+    }
+  }
+
+  /**
+   * The events of every sandbox of a project and/or user ({@code scope}'s state, when set, keeps the
+   * events whose status is in it); new sandboxes join within about a second. A fresh feed begins with
+   * each sandbox's status as it is now.
+   */
+  public Subscription subscribeAll(ListQuery scope, String lastEventId, StatusListener listener) {
+    if (scope.projectId() != null) {
+      Validation.id("projectId", scope.projectId());
+    }
+    if (scope.userId() != null) {
+      Validation.id("userId", scope.userId());
+    }
+    return FeedFollower.start(temporal, streams, scopes::sandboxes, scope, lastEventId, listener);
+  }
+
   public WorkflowClient temporal() {
     return temporal;
   }
@@ -379,5 +420,6 @@ public final class SandmanClient implements AutoCloseable {
   public void close() {
     touches.flushAll();
     scheduler.shutdown();
+    streams.shutdownNow();
   }
 }

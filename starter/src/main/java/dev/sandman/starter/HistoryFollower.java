@@ -1,0 +1,315 @@
+package dev.sandman.starter;
+
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
+import com.google.protobuf.ByteString;
+import dev.sandman.workflows.Executions;
+import dev.sandman.workflows.Sandman;
+import dev.sandman.workflows.SandboxState;
+import dev.sandman.workflows.SandboxStatus;
+import dev.sandman.workflows.SandmanJson;
+import dev.sandman.workflows.StatusMemo;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
+import io.temporal.api.workflowservice.v1.GetWorkflowExecutionHistoryRequest;
+import io.temporal.api.workflowservice.v1.GetWorkflowExecutionHistoryResponse;
+import io.temporal.client.WorkflowClient;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Follows one sandbox's workflow history with long polls (a history read is not a billed Action): each
+ * status the workflow publishes in its memo is an event, the completion's result is the last one, and a
+ * continue-as-new is followed into the next run. The server answers a long poll as soon as the history
+ * grows, so an event arrives within milliseconds of the workflow task that made it.
+ */
+final class HistoryFollower implements Subscription {
+  /** Where to begin: the current status then what follows, after a position, or every event since a time. */
+  sealed interface From {}
+
+  record Now() implements From {}
+
+  record After(StreamPosition position) implements From {}
+
+  record Since(Instant time) implements From {}
+
+  /** Where events go; {@code snapshot} marks the status a stream begins with (as it is now, not a change). */
+  interface Sink {
+    void onEvent(StatusEvent event, boolean snapshot);
+
+    void onEnd(Throwable failure);
+  }
+
+  static Sink to(StatusListener listener) {
+    return new Sink() {
+      @Override
+      public void onEvent(StatusEvent event, boolean snapshot) {
+        listener.onEvent(event);
+      }
+
+      @Override
+      public void onEnd(Throwable failure) {
+        listener.onEnd(failure);
+      }
+    };
+  }
+
+  private static final long POLL_SECONDS = 30;
+  private static final int PAGE = 256;
+
+  private final WorkflowClient temporal;
+  private final ScheduledExecutorService timers;
+  private final String sandboxId;
+  private final Sink listener;
+  private String runId;
+  private long cursor;
+  /** Events at or before this time are passed over (From.Since), null otherwise. */
+  private Instant since;
+  private SandboxStatus latest;
+  private StreamPosition latestAt;
+  private ScheduledFuture<?> warning;
+  private ListenableFuture<?> poll;
+  private int failures;
+  private boolean closed;
+
+  private HistoryFollower(WorkflowClient temporal, ScheduledExecutorService timers, String sandboxId, Sink listener) {
+    this.temporal = temporal;
+    this.timers = timers;
+    this.sandboxId = sandboxId;
+    this.listener = listener;
+  }
+
+  /**
+   * Starts following; what the sandbox's workflow is now is read before this returns, so an untracked
+   * sandbox is an exception here, not an event.
+   */
+  static HistoryFollower start(WorkflowClient temporal, ScheduledExecutorService timers, String sandboxId, From from,
+      Sink listener) {
+    HistoryFollower follower = new HistoryFollower(temporal, timers, sandboxId, listener);
+    follower.begin(from);
+    return follower;
+  }
+
+  private void begin(From from) {
+    WorkflowExecutionInfo info = Executions.describe(temporal, Sandman.workflowId(sandboxId))
+        .orElseThrow(() -> SandmanException.notTracked(sandboxId));
+    WorkflowExecutionStatus ended = info.getStatus();
+    if (ended != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
+        && ended != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED) {
+      throw new SandmanException(SandmanException.Kind.CONFLICT, "the workflow of sandbox " + sandboxId
+          + " ended as " + SandboxLister.shortStatus(ended) + "; track it again to resume orchestration");
+    }
+    boolean running = ended == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
+    runId = info.getExecution().getRunId();
+    long length = info.getHistoryLength();
+    Optional<SandboxStatus> published = StatusMemo.read(info.getMemo());
+    synchronized (this) {
+      if (from instanceof After after && after.position().runId().equals(runId) && after.position().eventId() <= length) {
+        cursor = after.position().eventId();
+        latestAt = after.position();
+        latest = published.orElse(null);
+        if (!running && cursor >= length) {
+          end(null); // the final status was delivered already: nothing more, said before this returns
+          return;
+        }
+        if (latest != null && running) {
+          scheduleWarning();
+        }
+      } else if (from instanceof Since s) {
+        since = s.time();
+      } else {
+        cursor = length;
+        StreamPosition at = new StreamPosition(runId, length, false);
+        if (!running) {
+          SandboxStatus last;
+          try {
+            last = temporal.newUntypedWorkflowStub(Sandman.workflowId(sandboxId)).getResult(10, TimeUnit.SECONDS, SandboxStatus.class);
+          } catch (java.util.concurrent.TimeoutException e) {
+            throw new SandmanException(SandmanException.Kind.UNAVAILABLE, "Temporal did not answer with the final status of " + sandboxId);
+          }
+          emit(last, at, true);
+          timers.execute(() -> end(null));
+          return;
+        }
+        published.filter(HistoryFollower::notFinal).ifPresent(status -> emit(status.asOf(Instant.now()), at, true));
+      }
+    }
+    poll(ByteString.EMPTY, false);
+  }
+
+  /**
+   * Reads the history ({@code wait} false: what is there, page by page) or waits for it to grow (a long
+   * poll). Temporal's Java test server waits only for events past the end at the time of the call and
+   * fails the call (UNKNOWN) when they come; so the history is read whole first, and again after such a failure.
+   */
+  private synchronized void poll(ByteString token, boolean wait) {
+    if (closed) {
+      return;
+    }
+    GetWorkflowExecutionHistoryRequest request = GetWorkflowExecutionHistoryRequest.newBuilder()
+        .setNamespace(temporal.getOptions().getNamespace())
+        .setExecution(WorkflowExecution.newBuilder().setWorkflowId(Sandman.workflowId(sandboxId)).setRunId(runId))
+        .setNextPageToken(token)
+        .setMaximumPageSize(PAGE)
+        .setWaitNewEvent(wait)
+        .build();
+    ListenableFuture<GetWorkflowExecutionHistoryResponse> answer = temporal.getWorkflowServiceStubs().futureStub()
+        .withDeadlineAfter(POLL_SECONDS, TimeUnit.SECONDS).getWorkflowExecutionHistory(request);
+    poll = answer;
+    Futures.addCallback(answer, new FutureCallback<>() {
+      @Override
+      public void onSuccess(GetWorkflowExecutionHistoryResponse response) {
+        read(response, wait);
+      }
+
+      @Override
+      public void onFailure(Throwable failure) {
+        failed(failure, token, wait);
+      }
+    }, MoreExecutors.directExecutor());
+  }
+
+  private void read(GetWorkflowExecutionHistoryResponse response, boolean waited) {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      for (HistoryEvent event : response.getHistory().getEventsList()) {
+        if (event.getEventId() <= cursor) {
+          continue;
+        }
+        cursor = event.getEventId();
+        failures = 0;
+        if (since != null && !Instant.ofEpochSecond(event.getEventTime().getSeconds(), event.getEventTime().getNanos()).isAfter(since)) {
+          continue;
+        }
+        StreamPosition at = new StreamPosition(runId, cursor, false);
+        switch (event.getEventType()) {
+          case EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED ->
+              StatusMemo.read(event.getWorkflowPropertiesModifiedEventAttributes().getUpsertedMemo())
+                  .filter(HistoryFollower::notFinal).ifPresent(status -> emit(status, at, false));
+          case EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED -> {
+            var result = event.getWorkflowExecutionCompletedEventAttributes().getResult();
+            emit(SandmanJson.dataConverter().fromPayloads(0, Optional.of(result), SandboxStatus.class, SandboxStatus.class), at, false);
+            timers.execute(() -> end(null));
+            return;
+          }
+          case EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW -> {
+            runId = event.getWorkflowExecutionContinuedAsNewEventAttributes().getNewExecutionRunId();
+            cursor = 0;
+            since = null; // the next run began after whatever time was asked for
+            timers.execute(() -> poll(ByteString.EMPTY, false));
+            return;
+          }
+          case EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED, EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+              EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT, EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED -> {
+            String how = event.getEventType().name().replace("EVENT_TYPE_WORKFLOW_EXECUTION_", "").toLowerCase();
+            timers.execute(() -> end(new SandmanException(SandmanException.Kind.CONFLICT, "the workflow of sandbox "
+                + sandboxId + " ended (" + how + "); track it again to resume orchestration")));
+            return;
+          }
+          default -> {
+            // timers, activities, signals: the status they change is published in a memo event of their own
+          }
+        }
+      }
+    }
+    // more pages, or (the read done) wait at the end: with the server's token, or none on a server that keeps no place
+    poll(response.getNextPageToken(), waited || response.getNextPageToken().isEmpty());
+  }
+
+  private void failed(Throwable failure, ByteString token, boolean wait) {
+    Status.Code code = failure instanceof StatusRuntimeException e ? e.getStatus().getCode() : Status.Code.UNKNOWN;
+    synchronized (this) {
+      if (closed || code == Status.Code.CANCELLED) {
+        return;
+      }
+    }
+    switch (code) {
+      case DEADLINE_EXCEEDED -> poll(token, wait); // nothing happened in a whole long poll
+      case NOT_FOUND -> end(SandmanException.notTracked(sandboxId));
+      default -> {
+        // the test server's answer to a long poll the history outgrew (read it again at once), or Temporal
+        // restarting (try again, slower each time nothing new arrives)
+        long delay = code == Status.Code.UNKNOWN && failures == 0 ? 0 : Math.min(10_000, 250L << Math.min(6, failures));
+        failures++;
+        timers.schedule(() -> poll(ByteString.EMPTY, false), delay, TimeUnit.MILLISECONDS);
+      }
+    }
+  }
+
+  /** The KILLED status is delivered from the completion, the last event, so its position is the end of the story. */
+  private static boolean notFinal(SandboxStatus status) {
+    return status.state() != SandboxState.KILLED;
+  }
+
+  /** Delivers a status, and arms the warning its deadlines call for. Called holding the lock. */
+  private void emit(SandboxStatus status, StreamPosition at, boolean snapshot) {
+    latest = status;
+    latestAt = at;
+    listener.onEvent(new StatusEvent(at.toString(), StatusEvent.STATUS, status), snapshot);
+    scheduleWarning();
+  }
+
+  /** A warning is due when the latest status's pause (or kill) warning time comes and nothing newer happened. */
+  private void scheduleWarning() {
+    if (warning != null) {
+      warning.cancel(false);
+      warning = null;
+    }
+    if (latestAt.warned() || latest.state() == SandboxState.KILLED) {
+      return;
+    }
+    Instant at = latest.state() == SandboxState.RUNNING ? latest.pauseWarningAt() : null;
+    if (latest.killWarningAt() != null && (at == null || latest.killWarningAt().isBefore(at))) {
+      at = latest.killWarningAt();
+    }
+    if (at == null) {
+      return;
+    }
+    StreamPosition due = latestAt;
+    warning = timers.schedule(() -> warn(due), Math.max(0, at.toEpochMilli() - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+  }
+
+  private synchronized void warn(StreamPosition due) {
+    if (closed || !due.equals(latestAt)) {
+      return;
+    }
+    latestAt = due.withWarning();
+    listener.onEvent(new StatusEvent(latestAt.toString(), StatusEvent.WARNING, latest), false);
+  }
+
+  private void end(Throwable failure) {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      if (warning != null) {
+        warning.cancel(false);
+      }
+    }
+    listener.onEnd(failure);
+  }
+
+  @Override
+  public synchronized void close() {
+    closed = true;
+    if (warning != null) {
+      warning.cancel(false);
+    }
+    if (poll != null) {
+      poll.cancel(true);
+    }
+  }
+}
+
