@@ -100,17 +100,19 @@ final class DevCommand implements Callable<Integer> {
     System.out.println();
     System.out.println("Try it (copy and paste):");
     System.out.printf("  export TOKEN=%s%n", stack.settings.adminToken());
+    String json = "-H 'Content-Type: application/json'";
     if (stack.sim != null) {
-      System.out.printf("  SB=$(curl -s -X POST %s/sandboxes -H 'X-API-Key: %s' -H 'Content-Type: application/json' \\%n"
+      System.out.printf("  SB=$(curl -s -X POST %s/sandboxes -H 'X-API-Key: %s' %s \\%n"
           + "       -d '{\"templateID\":\"base\",\"timeout\":600,\"autoPause\":true}' | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"sandboxID\"])')%n",
-          e2b, DevStack.SIMULATOR_KEY);
-      System.out.printf("  curl -s -X POST %s/v1/sandboxes -H \"Authorization: Bearer $TOKEN\" -d \"{\\\"sandboxId\\\":\\\"$SB\\\",\\\"projectId\\\":\\\"demo\\\",\\\"userId\\\":\\\"me\\\"}\"%n", http);
+          e2b, DevStack.SIMULATOR_KEY, json);
+      System.out.printf("  curl -s -X POST %s/v1/sandboxes -H \"Authorization: Bearer $TOKEN\" %s -d \"{\\\"sandboxId\\\":\\\"$SB\\\",\\\"projectId\\\":\\\"demo\\\",\\\"userId\\\":\\\"me\\\"}\"%n", http, json);
     } else {
-      System.out.printf("  curl -s -X POST %s/v1/sandboxes -H \"Authorization: Bearer $TOKEN\" -d '{\"projectId\":\"demo\",\"userId\":\"me\",\"template\":\"base\"}'%n", http);
+      System.out.printf("  SB=$(curl -s -X POST %s/v1/sandboxes -H \"Authorization: Bearer $TOKEN\" %s -d '{\"projectId\":\"demo\",\"userId\":\"me\",\"template\":\"base\"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"sandboxId\"])')%n", http, json);
     }
     System.out.printf("  curl -s %s/v1/sandboxes/$SB -H \"Authorization: Bearer $TOKEN\"%n", http);
     System.out.printf("  curl -s -X POST %s/v1/sandboxes/$SB/activity -H \"Authorization: Bearer $TOKEN\"%n", http);
-    System.out.printf("  TEMPORAL_ADDRESS=%s ./sandman list --project demo%n", stack.temporalAddress());
+    System.out.printf("  curl -sN %s/v1/sandboxes/$SB/events -H \"Authorization: Bearer $TOKEN\"    (live; Ctrl-C ends it)%n", http);
+    System.out.printf("  ./sandman list --project demo    (the CLI finds this dev stack by itself)%n");
     System.out.println();
     String logFile = System.getProperty(LOG_FILE_PROPERTY);
     System.out.println("Logs: " + (logFile != null ? logFile : "stderr") + ". Ctrl-C stops everything.");

@@ -20,6 +20,16 @@ import java.util.Map;
 /** Everything dev mode runs, in one process: Temporal, the E2B simulator, a worker, the HTTP API. */
 final class DevStack implements AutoCloseable {
   static final String SIMULATOR_KEY = "e2b_dev_simulator_key";
+  /** A web app's dev server (Next.js, Vite) may call dev mode from the browser. */
+  static final java.util.List<String> DEV_ORIGINS = java.util.List.of("http://localhost:3000", "http://127.0.0.1:3000",
+      "http://localhost:5173", "http://127.0.0.1:5173");
+
+  /** Dev mode signs browser tokens with a secret of its own run, unless one is configured. */
+  private static String randomSecret() {
+    byte[] bytes = new byte[32];
+    new java.security.SecureRandom().nextBytes(bytes);
+    return java.util.HexFormat.of().formatHex(bytes);
+  }
 
   record Settings(String host, int temporalPort, int httpPort, int e2bPort, Policy defaults, String adminToken, String appToken,
       java.nio.file.Path realTemporal, int uiPort) {
@@ -37,8 +47,11 @@ final class DevStack implements AutoCloseable {
   final SandmanClient client;
   final HttpApi api;
 
-  private DevStack(Settings settings, DevTemporal temporal, E2bSimulator sim, E2bConfig e2b,
+  private final Env env;
+
+  private DevStack(Env env, Settings settings, DevTemporal temporal, E2bSimulator sim, E2bConfig e2b,
       TemporalConnection connection, SandmanWorker worker, SandmanClient client, HttpApi api) {
+    this.env = env;
     this.settings = settings;
     this.temporal = temporal;
     this.sim = sim;
@@ -73,10 +86,15 @@ final class DevStack implements AutoCloseable {
     SandmanWorker worker = SandmanWorker.start(connection.client(), workerConfig, registry);
     SandmanClient client = new SandmanClient(connection.client(),
         Connection.options(env).withTaskQueue(workerConfig.taskQueue()));
-    HttpApi api = bind("the HTTP API", settings.host(), settings.httpPort(), "--http-port", () -> HttpApi.start(client,
-        new HttpApi.Config(settings.host(), settings.httpPort(), settings.adminToken(), settings.appToken(), HttpApi.Config.DEFAULT_MAX_BODY),
-        registry));
-    return new DevStack(settings, temporal, sim, e2b, connection, worker, client, api);
+    HttpApi.Config http = ServeCommand.browsers(env, new HttpApi.Config(settings.host(), settings.httpPort(), settings.adminToken(),
+        settings.appToken(), HttpApi.Config.DEFAULT_MAX_BODY), randomSecret(), DEV_ORIGINS);
+    HttpApi api = bind("the HTTP API", settings.host(), settings.httpPort(), "--http-port", () -> HttpApi.start(client, http, registry));
+    DevStack stack = new DevStack(env, settings, temporal, sim, e2b, connection, worker, client, api);
+    if (settings.adminToken() != null) { // the CLI acts as the admin
+      DevStackFile.write(env, Map.of("SANDMAN_URL", stack.httpUrl(), "SANDMAN_TOKEN", String.valueOf(settings.adminToken()),
+        "TEMPORAL_ADDRESS", stack.temporalAddress(), "E2B_API_URL", e2b.baseUrl()));
+    }
+    return stack;
   }
 
   private interface Start<T> {
@@ -109,6 +127,7 @@ final class DevStack implements AutoCloseable {
 
   @Override
   public void close() {
+    DevStackFile.remove(env);
     api.close();
     worker.shutdown(Duration.ofSeconds(5));
     client.close();

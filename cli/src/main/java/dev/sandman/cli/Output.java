@@ -46,7 +46,9 @@ final class Output {
           status.usage().estimatedCost(), status.usage().savedByPausing())));
     }
     if (status.holds() != null && !status.holds().isEmpty()) {
-      status.holds().forEach(h -> rows.add(List.of("hold " + h.holdId(), "until " + h.expiresAt() + (h.reason() == null ? "" : " (" + h.reason() + ")"))));
+      // the label stays short (the table's first column fits every label); the hold's id goes with its value
+      status.holds().forEach(h -> rows.add(List.of("hold", h.holdId() + " until " + h.expiresAt() + " (" + until(h.expiresAt()) + ")"
+          + (h.reason() == null ? "" : ", " + h.reason()))));
     }
     if (status.lastError() != null) {
       rows.add(List.of("last error", status.lastError().at() + " " + status.lastError().operation() + ": " + status.lastError().message()));
@@ -58,6 +60,21 @@ final class Output {
       transitions.add(List.of(t.at().toString(), t.from() == null ? "-" : t.from().name(), t.to().name(), t.cause().wireName()));
     }
     table(List.of("AT", "FROM", "TO", "CAUSE"), transitions);
+  }
+
+  /** One line per event: when, what, and the deadline that matters in that state. */
+  synchronized void event(dev.sandman.starter.StatusEvent event) {
+    if (json) {
+      json(java.util.Map.of("id", event.id(), "event", event.type(), "status", event.status()));
+      return;
+    }
+    SandboxStatus s = event.status();
+    String next = s.pauseDeadline() != null ? "pauses at " + s.pauseDeadline() + " (" + until(s.pauseDeadline()) + ")"
+        : s.killDeadline() != null ? "killed at " + s.killDeadline() + " (" + s.killCause().wireName() + ")" : "";
+    String what = event.type().equals(dev.sandman.starter.StatusEvent.WARNING) ? "WARNING " + s.state() : s.state().name();
+    out.printf("%s  %-9s %s%s%n", java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS), what, next,
+        s.holds() == null || s.holds().isEmpty() ? "" : "  " + count(s.holds().size(), "hold", "holds"));
+    out.flush();
   }
 
   void page(ListPage page) {

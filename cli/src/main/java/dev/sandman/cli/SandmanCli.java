@@ -84,7 +84,11 @@ public final class SandmanCli {
     commandLine.setErr(new java.io.PrintWriter(err, true));
     commandLine.setExecutionExceptionHandler((e, line, parsed) -> {
       int code = exitCode(e);
-      err.println("sandman: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+      String message = e.getMessage() == null ? e.toString() : e.getMessage();
+      if (code == UNAVAILABLE && cli.connection != null && !message.contains(cli.connection.where)) {
+        message = cli.connection.where + " is unavailable (" + message + "): " + cli.connection.fix;
+      }
+      err.println("sandman: " + message);
       return code;
     });
     try {
@@ -114,7 +118,7 @@ public final class SandmanCli {
 
   private Connection connection() {
     if (connection == null) {
-      connection = Connection.open(env, null);
+      connection = Connection.open(env);
     }
     return connection;
   }
@@ -158,6 +162,32 @@ public final class SandmanCli {
   @Command(name = "status", description = "Show a sandbox's state, deadlines, policy and recent transitions.")
   int status(@Parameters(paramLabel = "SANDBOX_ID") String sandboxId) {
     output().status(connection().client.status(sandboxId));
+    return OK;
+  }
+
+  @Command(name = "watch", description = "Print a sandbox's changes as they happen (its event stream), until it is killed or Ctrl-C.")
+  int watch(@Parameters(paramLabel = "SANDBOX_ID") String sandboxId,
+      @Option(names = "--after", paramLabel = "EVENT_ID", description = "resume after this event id") String after) throws InterruptedException {
+    java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
+    Throwable[] failure = new Throwable[1];
+    Output output = output();
+    try (dev.sandman.starter.Subscription s = connection().client.subscribe(sandboxId, after, new dev.sandman.starter.StatusListener() {
+      @Override
+      public void onEvent(dev.sandman.starter.StatusEvent event) {
+        output.event(event);
+      }
+
+      @Override
+      public void onEnd(Throwable why) {
+        failure[0] = why;
+        ended.countDown();
+      }
+    })) {
+      ended.await();
+    }
+    if (failure[0] instanceof RuntimeException e) {
+      throw e;
+    }
     return OK;
   }
 

@@ -6,6 +6,7 @@ import dev.sandman.worker.SandmanWorker;
 import dev.sandman.worker.WorkerConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -36,11 +37,37 @@ final class ServeCommand implements Callable<Integer> {
       throw new Env.ConfigException("set SANDMAN_ADMIN_TOKEN and/or SANDMAN_APP_TOKEN: the HTTP API accepts no anonymous calls");
     }
     checkTokens(admin, app);
-    return new HttpApi.Config(
+    return browsers(env, new HttpApi.Config(
         host != null ? host : env.get("SANDMAN_HTTP_HOST", "127.0.0.1"),
         port != null ? port : env.getInt("SANDMAN_HTTP_PORT", 8080, 0, 65535),
         admin, app,
-        env.getInt("SANDMAN_MAX_BODY_BYTES", HttpApi.Config.DEFAULT_MAX_BODY, 1024, 16 * 1024 * 1024));
+        env.getInt("SANDMAN_MAX_BODY_BYTES", HttpApi.Config.DEFAULT_MAX_BODY, 1024, 16 * 1024 * 1024)), null, List.of());
+  }
+
+  /**
+   * Browser tokens and CORS from {@code SANDMAN_BROWSER_TOKEN_SECRET} (comma-separated: the first signs,
+   * all verify) and {@code SANDMAN_CORS_ORIGINS} (comma-separated origins), else the given defaults.
+   */
+  static HttpApi.Config browsers(Env env, HttpApi.Config config, String defaultSecret, List<String> defaultOrigins) {
+    List<String> secrets = list(env.get("SANDMAN_BROWSER_TOKEN_SECRET", defaultSecret));
+    for (String secret : secrets) {
+      if (secret.length() < dev.sandman.http.BrowserTokens.MIN_SECRET_LENGTH) {
+        throw new Env.ConfigException("SANDMAN_BROWSER_TOKEN_SECRET: each secret must be at least "
+            + dev.sandman.http.BrowserTokens.MIN_SECRET_LENGTH + " characters");
+      }
+    }
+    String originsText = env.get("SANDMAN_CORS_ORIGINS", null);
+    List<String> origins = originsText == null ? defaultOrigins : list(originsText);
+    for (String origin : origins) {
+      if (!origin.matches("https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")) {
+        throw new Env.ConfigException("SANDMAN_CORS_ORIGINS: '" + origin + "' is not an origin (scheme://host[:port], no path)");
+      }
+    }
+    return config.withBrowsers(secrets, origins);
+  }
+
+  private static List<String> list(String text) {
+    return text == null ? List.of() : java.util.Arrays.stream(text.split(",")).map(String::trim).filter(v -> !v.isEmpty()).toList();
   }
 
   /** The one rule for API tokens, in serve and dev mode alike: a token that is set has 16+ characters. */
@@ -56,11 +83,11 @@ final class ServeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     HttpApi.Config config = httpConfig(env, host, port);
     PrometheusMeterRegistry registry = dev.sandman.worker.Metrics.newRegistry();
-    Connection connection = Connection.open(env, registry);
+    Connection connection = Connection.temporal(env, registry, false);
     SandmanWorker worker = withWorker
-        ? SandmanWorker.start(connection.temporal.client(), WorkerConfig.fromEnv(env), registry) : null;
-    HttpApi api = HttpApi.start(connection.client, config, registry);
-    System.out.println("Sandman HTTP API on http://" + config.host() + ":" + api.port() + " (Temporal " + connection.temporal.description() + ")");
+        ? SandmanWorker.start(connection.temporalConnection().client(), WorkerConfig.fromEnv(env), registry) : null;
+    HttpApi api = HttpApi.start(connection.sandmanClient(), config, registry);
+    System.out.println("Sandman HTTP API on http://" + config.host() + ":" + api.port() + " (Temporal " + connection.temporalConnection().description() + ")");
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       log.info("stopping");

@@ -42,4 +42,22 @@ class OutputTest {
       root.setLevel(before);
     }
   }
+
+  @Test
+  void aStatusWithHoldsKeepsItsLabelColumnNarrow() {
+    java.time.Instant now = java.time.Instant.now();
+    var holds = java.util.List.of(new dev.sandman.workflows.Hold("hold-7f3a9c2e-1b4d-4e8f-9a6b-5c3d2e1f0a9b", "npm install", now, now.plusSeconds(1800)));
+    var status = new dev.sandman.workflows.SandboxStatus("sb1", "p1", "u1", null, null, dev.sandman.workflows.SandboxState.RUNNING, now, now,
+        now, now.plusSeconds(600), null, null, null, Policy.stack((Policy) null), new dev.sandman.workflows.Counters(0, 0, 0, 0, 1, 1),
+        java.util.List.of(), null, null, null, holds, null, null, null, 0, null);
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    new Output(new java.io.PrintStream(bytes, true), false).status(status);
+    String text = bytes.toString();
+    assertThat(text).contains("hold-7f3a9c2e-1b4d-4e8f-9a6b-5c3d2e1f0a9b until").contains("npm install");
+    for (String line : text.split("\n")) {
+      if (line.startsWith("sandbox ")) {
+        assertThat(line.indexOf("sb1")).as("where values begin").isLessThanOrEqualTo(16);
+      }
+    }
+  }
 }

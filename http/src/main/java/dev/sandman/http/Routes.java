@@ -48,6 +48,11 @@ final class Routes {
     return this;
   }
 
+  /** Every route, for the check that the OpenAPI document describes each. */
+  java.util.List<Route> all() {
+    return mappings.values().stream().toList();
+  }
+
   /** The route a raw (still encoded) path matches; repeated and trailing slashes do not count. */
   Match match(String rawPath) {
     String path = (rawPath == null ? "/" : rawPath).replaceAll("/{2,}", "/");

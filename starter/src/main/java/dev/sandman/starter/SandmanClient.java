@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * The Java library apps use to drive Sandman. Thread-safe; one per process. Every method validates
  * its input first (bad input changes nothing) and reports failures as {@link SandmanException}.
  */
-public final class SandmanClient implements AutoCloseable {
+public final class SandmanClient implements Sandboxes {
   private static final Logger log = LoggerFactory.getLogger(SandmanClient.class);
   /** How long a create may take, E2B's retries included. */
   private static final Duration CREATE_TIMEOUT = Duration.ofMinutes(10);

@@ -37,6 +37,14 @@ public final class TemporalConnection implements AutoCloseable {
   }
 
   public static TemporalConnection connect(Map<String, String> env, MeterRegistry registry) {
+    return connect(env, registry, false);
+  }
+
+  /**
+   * {@code interactive} (a CLI command): a server that cannot be reached is reported after about 3 s,
+   * where a long-running process keeps retrying for the SDK's minute.
+   */
+  public static TemporalConnection connect(Map<String, String> env, MeterRegistry registry, boolean interactive) {
     ClientConfigProfile profile = loadProfile(env);
     Scope scope =
         registry == null
@@ -48,6 +56,10 @@ public final class TemporalConnection implements AutoCloseable {
         WorkflowServiceStubsOptions.newBuilder(profile.toWorkflowServiceStubsOptions());
     if (scope != null) {
       stubs.setMetricsScope(scope);
+    }
+    if (interactive) {
+      stubs.setRpcRetryOptions(io.temporal.serviceclient.RpcRetryOptions.newBuilder()
+          .setExpiration(java.time.Duration.ofSeconds(3)).validateBuildWithDefaults());
     }
     WorkflowServiceStubs service = WorkflowServiceStubs.newServiceStubs(stubs.build());
     WorkflowClient client =
