@@ -2,7 +2,8 @@
 # Property-based fuzzing of the HTTP API from its own /openapi.json with schemathesis (PyPI, pinned in
 # contract/fuzz/requirements.txt) against `./sandman dev`: no request may get a 5xx, and every answer
 # must match the documented schema. Installs into a venv under .tools/ (cached). The coverage phase is
-# left out: schemathesis 4.32.5 crashes in it (hypothesis "AST constructor recursion depth mismatch").
+# left out: schemathesis 4.32.5 crashes in it (hypothesis "AST constructor recursion depth mismatch"). The event
+# streams are left out too (a stream never ends; the Java and TypeScript tests cover them).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -19,4 +20,5 @@ dev_up "$tport" "$hport" "$eport" "$token"
   -H "Authorization: Bearer $token" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --phases examples,fuzzing,stateful \
+  --exclude-path-regex '/events$' \
   --max-examples "${FUZZ_EXAMPLES:-40}" --seed 20261129 --request-timeout 30 --workers 2

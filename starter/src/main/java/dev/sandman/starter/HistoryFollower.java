@@ -77,6 +77,9 @@ final class HistoryFollower implements Subscription {
   private SandboxStatus latest;
   private StreamPosition latestAt;
   private ScheduledFuture<?> warning;
+  /** The deadline the last warning was about: one warning per deadline. */
+  private Instant warnedFor;
+  private boolean caughtUp = true;
   private ListenableFuture<?> poll;
   private int failures;
   private boolean closed;
@@ -121,9 +124,7 @@ final class HistoryFollower implements Subscription {
           end(null); // the final status was delivered already: nothing more, said before this returns
           return;
         }
-        if (latest != null && running) {
-          scheduleWarning();
-        }
+        caughtUp = false; // the warning the published status calls for is armed once the history after the position is read
       } else if (from instanceof Since s) {
         since = s.time();
       } else {
@@ -222,6 +223,12 @@ final class HistoryFollower implements Subscription {
           }
         }
       }
+      if (!caughtUp) {
+        caughtUp = true;
+        if (latest != null) {
+          scheduleWarning();
+        }
+      }
     }
     // more pages, or (the read done) wait at the end: with the server's token, or none on a server that keeps no place
     poll(response.getNextPageToken(), waited || response.getNextPageToken().isEmpty());
@@ -260,30 +267,43 @@ final class HistoryFollower implements Subscription {
     scheduleWarning();
   }
 
-  /** A warning is due when the latest status's pause (or kill) warning time comes and nothing newer happened. */
+  /** The warning a status calls for: when, and the deadline it warns of; null for none. */
+  private record Warning(Instant at, Instant deadline) {}
+
+  private static Warning warningOf(SandboxStatus status) {
+    Warning pause = status.state() == SandboxState.RUNNING && status.pauseWarningAt() != null
+        ? new Warning(status.pauseWarningAt(), status.pauseDeadline()) : null;
+    Warning kill = status.state() != SandboxState.KILLED && status.killWarningAt() != null
+        ? new Warning(status.killWarningAt(), status.killDeadline()) : null;
+    return pause == null || kill != null && kill.at().isBefore(pause.at()) ? kill : pause;
+  }
+
+  /**
+   * A warning is due when the latest status's pause (or kill) warning time comes and nothing newer
+   * happened; once per deadline, however many statuses share it.
+   */
   private void scheduleWarning() {
     if (warning != null) {
       warning.cancel(false);
       warning = null;
     }
-    if (latestAt.warned() || latest.state() == SandboxState.KILLED) {
+    Warning due = warningOf(latest);
+    if (latestAt.warned() && due != null) {
+      warnedFor = due.deadline();
+    }
+    if (due == null || due.deadline() == null || due.deadline().equals(warnedFor)) {
       return;
     }
-    Instant at = latest.state() == SandboxState.RUNNING ? latest.pauseWarningAt() : null;
-    if (latest.killWarningAt() != null && (at == null || latest.killWarningAt().isBefore(at))) {
-      at = latest.killWarningAt();
-    }
-    if (at == null) {
-      return;
-    }
-    StreamPosition due = latestAt;
-    warning = timers.schedule(() -> warn(due), Math.max(0, at.toEpochMilli() - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+    StreamPosition at = latestAt;
+    warning = timers.schedule(() -> warn(at, due.deadline()), Math.max(0, due.at().toEpochMilli() - System.currentTimeMillis()),
+        TimeUnit.MILLISECONDS);
   }
 
-  private synchronized void warn(StreamPosition due) {
+  private synchronized void warn(StreamPosition due, Instant deadline) {
     if (closed || !due.equals(latestAt)) {
       return;
     }
+    warnedFor = deadline;
     latestAt = due.withWarning();
     listener.onEvent(new StatusEvent(latestAt.toString(), StatusEvent.WARNING, latest), false);
   }
