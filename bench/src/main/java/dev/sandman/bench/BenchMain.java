@@ -21,14 +21,14 @@ import java.util.Map;
  */
 public final class BenchMain {
   /** What {@code ./sandman bench --help} prints (and the CLI's description of the command). */
-  public static final String USAGE = "Run the benchmarks: cost | economy | history | throughput | scale | all (the default) [--out DIR]; "
+  public static final String USAGE = "Run the benchmarks: cost | economy | history | throughput | scale | streams | all (the default) [--out DIR]; "
       + "cost: [--sandboxes N] [--seed S] [--shard N] [--parallel N] [--from N]; economy: [--sandboxes N] [--seed S] [--shard N] "
       + "[--parallel N] [--hours N] [--read-every SECONDS]; throughput: [--starts N] [--signals N] "
       + "[--queries N] [--http N] [--touches N]; scale: [--open N] [--cache N] [--threads N] [--signal-rates R1,R2]; "
-      + "results in bench/results/.";
-  private static final java.util.Set<String> BENCHMARKS = java.util.Set.of("cost", "economy", "history", "throughput", "scale", "all");
+      + "streams: [--streams N] [--sandboxes N]; results in bench/results/.";
+  private static final java.util.Set<String> BENCHMARKS = java.util.Set.of("cost", "economy", "history", "throughput", "scale", "streams", "all");
   private static final java.util.Set<String> NUMBER_FLAGS = java.util.Set.of("--sandboxes", "--seed", "--shard", "--parallel",
-      "--from", "--starts", "--signals", "--queries", "--http", "--touches", "--open", "--cache", "--threads", "--hours", "--read-every");
+      "--from", "--starts", "--signals", "--queries", "--http", "--touches", "--open", "--cache", "--threads", "--hours", "--read-every", "--streams");
 
   private BenchMain() {}
 
@@ -74,6 +74,9 @@ public final class BenchMain {
     }
     if (which.equals("scale") || which.equals("all")) {
       scale(out, command, machine, summary, args);
+    }
+    if (which.equals("streams") || which.equals("all")) {
+      StreamBench.write(out, command, machine, summary, intArg(args, "--streams", 1000), intArg(args, "--sandboxes", 100));
     }
     Files.writeString(out.resolve("summary.json"), SandmanJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(summary) + "\n");
     System.out.println("\nwritten to " + out.toAbsolutePath());

@@ -199,12 +199,64 @@ class RealTemporalTest {
     assertThat(done.transitions().stream().filter(t -> t.to() == SandboxState.PAUSED)).hasSize(1);
   }
 
+  /** Events as a subscriber gets them, with when each arrived. */
+  record Seen(dev.sandman.starter.StatusEvent event, long nanos) {}
+
+  static dev.sandman.starter.StatusListener into(java.util.concurrent.BlockingQueue<Seen> seen) {
+    return event -> seen.add(new Seen(event, System.nanoTime()));
+  }
+
+  static Seen next(java.util.concurrent.BlockingQueue<Seen> seen, SandboxState state, Duration limit) throws InterruptedException {
+    long until = System.nanoTime() + limit.toNanos();
+    while (true) {
+      Seen s = seen.poll(Math.max(1, until - System.nanoTime()), TimeUnit.NANOSECONDS);
+      assertThat(s).as("a " + state + " event within " + limit).isNotNull();
+      if (s.event().status().state() == state) {
+        return s;
+      }
+    }
+  }
+
   @Test
   @Order(4)
+  void streamsDeliverEachChangeWithinASecondFromTheRealServersHistory() throws Exception {
+    String id = track("it-stream", "it-dana", null);
+    var one = new java.util.concurrent.LinkedBlockingQueue<Seen>();
+    var feed = new java.util.concurrent.LinkedBlockingQueue<Seen>();
+    try (var s = client.subscribe(id, null, into(one));
+        var f = client.subscribeAll(new ListQuery("it-stream", null, null, 1, null), null, into(feed))) {
+      assertThat(next(one, SandboxState.RUNNING, Duration.ofSeconds(5)).event().type()).isEqualTo("status");
+      long asked = System.nanoTime();
+      client.pause(id, "stream latency");
+      Seen paused = next(one, SandboxState.PAUSED, Duration.ofSeconds(5));
+      Seen inFeed = next(feed, SandboxState.PAUSED, Duration.ofSeconds(5));
+      System.out.printf("stream latency on the real server: sandbox stream %d ms, feed %d ms after the pause was asked%n",
+          TimeUnit.NANOSECONDS.toMillis(paused.nanos() - asked), TimeUnit.NANOSECONDS.toMillis(inFeed.nanos() - asked));
+      assertThat(TimeUnit.NANOSECONDS.toMillis(paused.nanos() - asked)).isLessThan(1000);
+      // a resumption after the pause, through the real server's paged history: the resume and nothing before it
+      client.resume(id, "stream resumption");
+      var again = new java.util.concurrent.LinkedBlockingQueue<Seen>();
+      try (var r = client.subscribe(id, paused.event().id(), into(again))) {
+        Seen first = again.poll(5, TimeUnit.SECONDS);
+        assertThat(first).isNotNull();
+        assertThat(first.event().status().state()).isNotEqualTo(SandboxState.PAUSED);
+        next(again, SandboxState.RUNNING, Duration.ofSeconds(5));
+      }
+    }
+  }
+
+  @Test
+  @Order(5)
   void aServerRestartLosesNothing() throws Exception {
     String running = track("it-restart", "it-u", new Policy(Duration.ofSeconds(20), null, null));
     String paused = track("it-restart", "it-u", null);
     client.pause(paused, "before restart");
+    // a subscriber on a connection of its own, open through the restart
+    TemporalConnection viewerConnection = TemporalConnection.connect(Map.of("TEMPORAL_ADDRESS", "127.0.0.1:" + port), null);
+    SandmanClient viewer = new SandmanClient(viewerConnection.client(), SandmanClient.Options.defaults().withTaskQueue(QUEUE));
+    var seen = new java.util.concurrent.LinkedBlockingQueue<Seen>();
+    var subscription = viewer.subscribe(paused, null, into(seen));
+    next(seen, SandboxState.PAUSED, Duration.ofSeconds(5));
     worker.shutdown(Duration.ofSeconds(5));
     connection.close();
     stopServer();
@@ -216,10 +268,14 @@ class RealTemporalTest {
     assertThat(sim.successes("pause", running)).isEqualTo(1);
     client.touch(paused);
     waitFor("resume after the restart", Duration.ofSeconds(30), () -> client.status(paused).state() == SandboxState.RUNNING);
+    next(seen, SandboxState.RUNNING, Duration.ofSeconds(30)); // the subscription's long polls came back with the server
+    subscription.close();
+    viewer.close();
+    viewerConnection.close();
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void theTemporalUiListsPausedSandboxesAndShowsOne() throws Exception {
     String check = System.getenv("SANDMAN_IT_UI_CHECK");
     assertThat(check).as("SANDMAN_IT_UI_CHECK (scripts/integration.sh installs playwright-core and Debian's chromium)").isNotBlank();
