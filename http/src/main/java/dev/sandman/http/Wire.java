@@ -5,11 +5,8 @@ import dev.sandman.workflows.SandmanJson;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /** Reading requests and writing answers on the wire: path, query and body in; status, headers and body out. */
 final class Wire {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sandman.starter.StatusEvent;
 import dev.sandman.workflows.SandboxState;
 import dev.sandman.workflows.SandboxStatus;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.sandman.reliability.Matrix.Outcome;
 import dev.sandman.http.ApiHarness;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -125,6 +126,21 @@ class HostileHttpTest {
     c.add(new Case("track another user's sandbox as one's own", "app:bob", "POST", "/v1/sandboxes", "{\"sandboxId\":\"" + (alice == null ? "a" : alice) + "\",\"projectId\":\"p1\",\"userId\":\"bob\"}", 409));
     c.add(new Case("list another user's sandboxes", "app:bob", "GET", "/v1/sandboxes?userId=alice", null, 403));
     c.add(new Case("app token changing a project policy", "app:bob", "PUT", "/v1/projects/p1/policy", "{\"idleTimeout\":\"PT1M\"}", 403));
+    // content types, streams and browser tokens
+    c.add(new Case("a JSON body sent as text/plain", "admin-text", "POST", a + "/pause", "{\"reason\":\"x\"}", 415));
+    c.add(new Case("a policy sent as form data", "admin-form", "PUT", a + "/policy", "idleTimeout=PT1M", 415));
+    c.add(new Case("forged Last-Event-ID", "admin", "GET", a + "/events?lastEventId=..%2F..%2Fx", null, 400));
+    c.add(new Case("a feed of another user's sandboxes", "app:bob", "GET", "/v1/events?userId=alice", null, 403));
+    c.add(new Case("another user's sandbox: its stream", "app:bob", "GET", a + "/events", null, 404));
+    c.add(new Case("the app token in the URL", "none", "GET", a + "/events?access_token=" + ApiHarness.APP, null, 401));
+    c.add(new Case("browser token: forged signature", "Bearer " + browser("alice", null, true, Duration.ofMinutes(5), true), "POST", a + "/activity", "{}", 401));
+    c.add(new Case("browser token: expired", "Bearer " + browser("alice", null, true, Duration.ofMinutes(-5), false), "POST", a + "/activity", "{}", 401));
+    c.add(new Case("browser token: read-only touching", "Bearer " + browser("alice", null, false, Duration.ofMinutes(5), false), "POST", a + "/activity", "{}", 403));
+    c.add(new Case("browser token: pausing", "Bearer " + browser("alice", null, true, Duration.ofMinutes(5), false), "POST", a + "/pause", null, 403));
+    c.add(new Case("browser token: another user's sandbox", "Bearer " + browser("bob", null, true, Duration.ofMinutes(5), false), "POST", a + "/activity", "{}", 403));
+    c.add(new Case("browser token: another sandbox", "Bearer " + browser("alice", "other-sandbox", true, Duration.ofMinutes(5), false), "GET", a, null, 403));
+    c.add(new Case("browser token: minting more", "Bearer " + browser("alice", null, true, Duration.ofMinutes(5), false), "POST", "/v1/browser-tokens", "{}", 403));
+    c.add(new Case("browser token for more than an hour", "app:alice", "POST", "/v1/browser-tokens", "{\"ttl\":\"PT2H\"}", 400));
     return c.stream();
   }
 
@@ -142,10 +158,20 @@ class HostileHttpTest {
     });
   }
 
+  /** A browser token signed with the test API's secret (or, forged, with another), expiring after {@code ttl}. */
+  static String browser(String user, String sandbox, boolean touch, Duration ttl, boolean forged) {
+    java.time.Clock clock = ttl.isNegative() ? java.time.Clock.offset(java.time.Clock.systemUTC(), ttl.multipliedBy(3)) : java.time.Clock.systemUTC();
+    return new dev.sandman.http.BrowserTokens(List.of(forged ? "a-secret-this-api-was-never-given-0123456789" : ApiHarness.BROWSER_SECRET), clock)
+        .mint(user, sandbox, touch, ttl.abs());
+  }
+
   private static ApiHarness.Reply send(Case c) {
     try {
       return switch (c.as()) {
         case "admin" -> h.admin(c.method(), c.path(), c.body());
+        case "admin-text" -> h.call(c.method(), c.path(), c.body(), "Authorization", "Bearer " + ApiHarness.ADMIN, "Content-Type", "text/plain");
+        case "admin-form" -> h.call(c.method(), c.path(), c.body(), "Authorization", "Bearer " + ApiHarness.ADMIN,
+            "Content-Type", "application/x-www-form-urlencoded");
         case "none" -> h.call(c.method(), c.path(), c.body());
         default -> c.as().startsWith("app:")
             ? h.app(c.as().substring(4), c.method(), c.path(), c.body())
