@@ -64,6 +64,12 @@ final class HistoryFollower implements Subscription {
   }
 
   private static final long POLL_SECONDS = 30;
+  /**
+   * How long a wait lasts on a server that keeps no place in the history (the Java test server: it waits
+   * for events past the end at the time of the call, so one landing between a read and the wait is seen
+   * only when the wait ends and the history is read again).
+   */
+  private static final long PLACELESS_POLL_SECONDS = 2;
   private static final int PAGE = 256;
 
   private final WorkflowClient temporal;
@@ -80,6 +86,8 @@ final class HistoryFollower implements Subscription {
   /** The deadline the last warning was about: one warning per deadline. */
   private Instant warnedFor;
   private boolean caughtUp = true;
+  /** The server answered a wait with a page token: it keeps our place, and a wait may last. */
+  private boolean keepsPlace;
   private ListenableFuture<?> poll;
   private int failures;
   private boolean closed;
@@ -164,8 +172,12 @@ final class HistoryFollower implements Subscription {
         .setWaitNewEvent(wait)
         .build();
     ListenableFuture<GetWorkflowExecutionHistoryResponse> answer = temporal.getWorkflowServiceStubs().futureStub()
-        .withDeadlineAfter(POLL_SECONDS, TimeUnit.SECONDS).getWorkflowExecutionHistory(request);
+        .withDeadlineAfter(wait && !keepsPlace ? PLACELESS_POLL_SECONDS : POLL_SECONDS, TimeUnit.SECONDS)
+        .getWorkflowExecutionHistory(request);
     poll = answer;
+    if (wait && !keepsPlace) {
+      timers.schedule(this::lookAgain, 50, TimeUnit.MILLISECONDS);
+    }
     Futures.addCallback(answer, new FutureCallback<>() {
       @Override
       public void onSuccess(GetWorkflowExecutionHistoryResponse response) {
@@ -180,9 +192,56 @@ final class HistoryFollower implements Subscription {
   }
 
   private void read(GetWorkflowExecutionHistoryResponse response, boolean waited) {
+    if (!consume(response)) {
+      return;
+    }
+    ByteString next = response.getNextPageToken();
+    if (waited && !next.isEmpty()) {
+      keepsPlace = true;
+    }
+    if (next.isEmpty() && waited) {
+      poll(ByteString.EMPTY, false); // a server that keeps no place: read what came while nobody waited, then wait
+    } else {
+      poll(next, waited || next.isEmpty()); // more pages, or (the read done) wait at the end
+    }
+  }
+
+  /**
+   * On a server that keeps no place, what landed between the last read and the wait's arrival: read
+   * once more just after the wait is in place (the wait itself answers only what comes after it).
+   */
+  private void lookAgain() {
     synchronized (this) {
       if (closed) {
         return;
+      }
+    }
+    GetWorkflowExecutionHistoryRequest request = GetWorkflowExecutionHistoryRequest.newBuilder()
+        .setNamespace(temporal.getOptions().getNamespace())
+        .setExecution(WorkflowExecution.newBuilder().setWorkflowId(Sandman.workflowId(sandboxId)).setRunId(runId))
+        .setMaximumPageSize(PAGE)
+        .build();
+    Futures.addCallback(temporal.getWorkflowServiceStubs().futureStub().withDeadlineAfter(10, TimeUnit.SECONDS)
+        .getWorkflowExecutionHistory(request), new FutureCallback<>() {
+          @Override
+          public void onSuccess(GetWorkflowExecutionHistoryResponse response) {
+            if (response.getNextPageToken().isEmpty()) { // the whole history (a long one is left to the wait)
+              consume(response);
+            }
+          }
+
+          @Override
+          public void onFailure(Throwable failure) {
+            // the wait is still there
+          }
+        }, MoreExecutors.directExecutor());
+  }
+
+  /** Delivers the events past the cursor; false when the follower ended or moved on (closed, completed, a new run). */
+  private boolean consume(GetWorkflowExecutionHistoryResponse response) {
+    synchronized (this) {
+      if (closed) {
+        return false;
       }
       for (HistoryEvent event : response.getHistory().getEventsList()) {
         if (event.getEventId() <= cursor) {
@@ -202,21 +261,21 @@ final class HistoryFollower implements Subscription {
             var result = event.getWorkflowExecutionCompletedEventAttributes().getResult();
             emit(SandmanJson.dataConverter().fromPayloads(0, Optional.of(result), SandboxStatus.class, SandboxStatus.class), at, false);
             timers.execute(() -> end(null));
-            return;
+            return false;
           }
           case EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW -> {
             runId = event.getWorkflowExecutionContinuedAsNewEventAttributes().getNewExecutionRunId();
             cursor = 0;
             since = null; // the next run began after whatever time was asked for
             timers.execute(() -> poll(ByteString.EMPTY, false));
-            return;
+            return false;
           }
           case EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED, EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
               EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT, EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED -> {
             String how = event.getEventType().name().replace("EVENT_TYPE_WORKFLOW_EXECUTION_", "").toLowerCase();
             timers.execute(() -> end(new SandmanException(SandmanException.Kind.CONFLICT, "the workflow of sandbox "
                 + sandboxId + " ended (" + how + "); track it again to resume orchestration")));
-            return;
+            return false;
           }
           default -> {
             // timers, activities, signals: the status they change is published in a memo event of their own
@@ -229,9 +288,8 @@ final class HistoryFollower implements Subscription {
           scheduleWarning();
         }
       }
+      return true;
     }
-    // more pages, or (the read done) wait at the end: with the server's token, or none on a server that keeps no place
-    poll(response.getNextPageToken(), waited || response.getNextPageToken().isEmpty());
   }
 
   private void failed(Throwable failure, ByteString token, boolean wait) {
@@ -242,7 +300,7 @@ final class HistoryFollower implements Subscription {
       }
     }
     switch (code) {
-      case DEADLINE_EXCEEDED -> poll(token, wait); // nothing happened in a whole long poll
+      case DEADLINE_EXCEEDED -> poll(keepsPlace ? token : ByteString.EMPTY, keepsPlace); // a quiet wait: wait again (or read first)
       case NOT_FOUND -> end(SandmanException.notTracked(sandboxId));
       default -> {
         // the test server's answer to a long poll the history outgrew (read it again at once), or Temporal
