@@ -44,7 +44,7 @@ export interface Transition {
   to?: "RUNNING" | "PAUSING" | "PAUSED" | "RESUMING" | "KILLED";
   /** RFC 3339 time */
   at?: string;
-  cause?: "track" | "idle" | "request" | "activity" | "retention" | "lifetime" | "sandbox-gone" | "reconcile" | "error";
+  cause?: "track" | "idle" | "request" | "activity" | "retention" | "lifetime" | "sandbox-gone" | "reconcile" | "e2b-resumed" | "error";
   /** the reason a pause, resume or kill request gave */
   reason?: string;
 }
@@ -83,7 +83,7 @@ export interface SandboxStatus {
   pauseDeadline?: string;
   /** When a retention or lifetime kill is scheduled */
   killDeadline?: string;
-  killCause?: "track" | "idle" | "request" | "activity" | "retention" | "lifetime" | "sandbox-gone" | "reconcile" | "error";
+  killCause?: "track" | "idle" | "request" | "activity" | "retention" | "lifetime" | "sandbox-gone" | "reconcile" | "e2b-resumed" | "error";
   /** While RUNNING: E2B's own backstop timeout */
   e2bEndAt?: string;
   policy: Policy;
@@ -173,4 +173,9 @@ export interface BrowserToken {
   sandboxId?: string | null;
   access: "read" | "touch";
   expiresAt: string;
+}
+
+export interface E2bEventOutcome {
+  accepted: boolean;
+  outcome: string;
 }

@@ -86,9 +86,15 @@ final class DevStack implements AutoCloseable {
     SandmanWorker worker = SandmanWorker.start(connection.client(), workerConfig, registry);
     SandmanClient client = new SandmanClient(connection.client(),
         Connection.options(env).withTaskQueue(workerConfig.taskQueue()));
-    HttpApi.Config http = ServeCommand.browsers(env, new HttpApi.Config(settings.host(), settings.httpPort(), settings.adminToken(),
+    HttpApi.Config configured = ServeCommand.browsers(env, new HttpApi.Config(settings.host(), settings.httpPort(), settings.adminToken(),
         settings.appToken(), HttpApi.Config.DEFAULT_MAX_BODY), randomSecret(), DEV_ORIGINS);
+    // the simulator signs its webhooks with a secret of this run's, unless one is configured
+    HttpApi.Config http = sim != null && configured.e2bWebhookSecrets().isEmpty()
+        ? configured.withE2bWebhooks(java.util.List.of(randomSecret())) : configured;
     HttpApi api = bind("the HTTP API", settings.host(), settings.httpPort(), "--http-port", () -> HttpApi.start(client, http, registry));
+    if (sim != null) { // the whole loop in dev mode: the simulator tells the API of what happens behind its back
+      sim.registerWebhook(stack0Url(settings, api) + "/v1/e2b/events", http.e2bWebhookSecrets().get(0));
+    }
     DevStack stack = new DevStack(env, settings, temporal, sim, e2b, connection, worker, client, api);
     if (settings.adminToken() != null) { // the CLI acts as the admin
       DevStackFile.write(env, Map.of("SANDMAN_URL", stack.httpUrl(), "SANDMAN_TOKEN", String.valueOf(settings.adminToken()),
@@ -119,6 +125,10 @@ final class DevStack implements AutoCloseable {
 
   String temporalAddress() {
     return settings.host() + ":" + temporal.port();
+  }
+
+  private static String stack0Url(Settings settings, HttpApi api) {
+    return "http://" + settings.host() + ":" + api.port();
   }
 
   String httpUrl() {

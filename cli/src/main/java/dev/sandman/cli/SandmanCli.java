@@ -33,7 +33,7 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     version = "sandman 0.1.0",
     description = "Durable lifecycle orchestration for E2B sandboxes, on Temporal.",
-    subcommands = {ServeCommand.class, WorkerCommand.class, DevCommand.class, E2bSimCommand.class, HealthcheckCommand.class, BenchCommand.class,
+    subcommands = {ServeCommand.class, WorkerCommand.class, DevCommand.class, E2bSimCommand.class, HealthcheckCommand.class, BenchCommand.class, E2bWebhookCommand.class,
         CommandLine.HelpCommand.class})
 public final class SandmanCli {
   static final int OK = 0;

@@ -63,7 +63,7 @@ final class ServeCommand implements Callable<Integer> {
         throw new Env.ConfigException("SANDMAN_CORS_ORIGINS: '" + origin + "' is not an origin (scheme://host[:port], no path)");
       }
     }
-    return config.withBrowsers(secrets, origins);
+    return config.withBrowsers(secrets, origins).withE2bWebhooks(list(env.get("SANDMAN_E2B_WEBHOOK_SECRET", null)));
   }
 
   private static List<String> list(String text) {

@@ -86,6 +86,7 @@ public final class E2bSimulator implements AutoCloseable {
   private final List<Exchange> traffic = new CopyOnWriteArrayList<>();
   private volatile boolean recordTraffic;
   private final SimFleet fleet;
+  private final SimWebhooks webhooks;
   private HttpServer server;
   private ExecutorService executor;
 
@@ -94,6 +95,8 @@ public final class E2bSimulator implements AutoCloseable {
     this.json = new ObjectMapper().registerModule(new JavaTimeModule());
     json.disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
     this.fleet = new SimFleet(options, json);
+    this.webhooks = new SimWebhooks(json);
+    fleet.onLifecycle((change, sandbox) -> webhooks.emit(change, sandbox, now()));
   }
 
   public E2bSimulator() {
@@ -194,6 +197,26 @@ public final class E2bSimulator implements AutoCloseable {
     return fleet.createSandbox(template, timeout, autoPause, metadata);
   }
 
+  /** An app connects to the sandbox with E2B's SDK (as the seed's getSandbox does): a paused one resumes. */
+  public int connectAsApp(String sandboxId) {
+    return fleet.connect(sandboxId, "{\"timeout\":300}".getBytes(StandardCharsets.UTF_8), true).status();
+  }
+
+  /** Someone kills the sandbox from E2B's dashboard or CLI. */
+  public int killAsUser(String sandboxId) {
+    return fleet.kill(sandboxId).status();
+  }
+
+  /** Registers a lifecycle webhook as {@code POST /events/webhooks} would; its id. */
+  public String registerWebhook(String url, String secret) {
+    return webhooks.register("test", url, true, List.of(), secret).id();
+  }
+
+  /** Every webhook delivery attempt so far: event, type, sandbox, URL and the receiver's status. */
+  public List<SimWebhooks.Delivery> webhookDeliveries() {
+    return webhooks.deliveries();
+  }
+
   /** Removes a sandbox behind everyone's back (E2B lost it). */
   public void vanish(String sandboxId) {
     fleet.vanish(sandboxId);
@@ -222,6 +245,14 @@ public final class E2bSimulator implements AutoCloseable {
       // path[0] is "" (leading slash)
       if (path.length >= 2 && path[1].equals("_sim")) {
         respond(exchange, admin(method, path, exchange));
+        return;
+      }
+      if (path.length >= 3 && path[1].equals("events") && path[2].equals("webhooks")) {
+        operation = "webhooks";
+        byte[] body = readBody(exchange);
+        SimAnswer answer = authorized(exchange) ? webhooks(method, path, body) : SimAnswer.error(401, "Invalid API key");
+        calls.add(new Call(now(), operation, null, answer.status()));
+        respond(exchange, answer, bytesOf(answer));
         return;
       }
       if (path.length >= 3 && path[1].equals("sandboxes")) {
@@ -302,6 +333,29 @@ public final class E2bSimulator implements AutoCloseable {
     };
   }
 
+
+  /** {@code POST|GET /events/webhooks}, {@code DELETE /events/webhooks/{id}}. */
+  private SimAnswer webhooks(String method, String[] path, byte[] body) throws IOException {
+    if (path.length == 3 && method.equals("POST")) {
+      com.fasterxml.jackson.databind.JsonNode request = json.readTree(body);
+      if (request == null || !request.path("url").isTextual() || !request.path("signatureSecret").isTextual()) {
+        return SimAnswer.error(400, "url and signatureSecret are required");
+      }
+      List<String> events = new java.util.ArrayList<>();
+      request.path("events").forEach(e -> events.add(e.asText()));
+      SimWebhooks.Webhook made = webhooks.register(request.path("name").asText("webhook"), request.get("url").asText(),
+          request.path("enabled").asBoolean(true), events, request.get("signatureSecret").asText());
+      return SimAnswer.of(201, Map.of("id", made.id(), "name", made.name(), "url", made.url(), "enabled", made.enabled(),
+          "events", made.events()));
+    }
+    if (path.length == 3 && method.equals("GET")) {
+      return SimAnswer.of(200, webhooks.list());
+    }
+    if (path.length == 4 && method.equals("DELETE")) {
+      return webhooks.remove(path[3]) ? SimAnswer.of(200, null) : SimAnswer.error(404, "webhook not found");
+    }
+    return SimAnswer.error(404, "Not found");
+  }
 
   // ---- admin endpoints (not part of E2B's API) --------------------------------------------
 

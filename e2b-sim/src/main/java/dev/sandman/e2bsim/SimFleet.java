@@ -66,6 +66,17 @@ final class SimFleet {
     }
   }
 
+  /** Told of each lifecycle change, as E2B's webhooks tell: created, paused, resumed, killed. */
+  interface Lifecycle {
+    void changed(String type, SimSandbox sandbox);
+  }
+
+  private volatile Lifecycle lifecycle = (type, sandbox) -> {};
+
+  void onLifecycle(Lifecycle listener) {
+    this.lifecycle = listener;
+  }
+
   /** Removes a sandbox behind everyone's back (E2B lost it). */
   void vanish(String sandboxId) {
     sandboxes.remove(sandboxId);
@@ -77,6 +88,7 @@ final class SimFleet {
       SimSandbox sandbox = sandboxes.get(sandboxId);
       if (sandbox != null) {
         sandbox.phase = SimSandbox.Phase.PAUSED;
+        lifecycle.changed("paused", sandbox);
       }
     }
   }
@@ -123,6 +135,7 @@ final class SimFleet {
             metadata == null ? Map.of() : Map.copyOf(metadata), now, endAt);
     sandboxes.put(id, sandbox);
     endsAt(endAt);
+    lifecycle.changed("created", sandbox);
     return sandbox;
   }
 
@@ -198,7 +211,12 @@ final class SimFleet {
   SimAnswer kill(String sandboxId) {
     synchronized (lock) {
       expire(now());
-      return sandboxes.remove(sandboxId) == null ? notFound(sandboxId) : SimAnswer.of(204, null);
+      SimSandbox gone = sandboxes.remove(sandboxId);
+      if (gone == null) {
+        return notFound(sandboxId);
+      }
+      lifecycle.changed("killed", gone);
+      return SimAnswer.of(204, null);
     }
   }
 
@@ -225,6 +243,7 @@ final class SimFleet {
         return notFound(sandboxId); // killed while pausing
       }
       sandbox.phase = SimSandbox.Phase.PAUSED;
+      lifecycle.changed("paused", sandbox);
       return SimAnswer.of(204, null);
     }
   }
@@ -265,6 +284,7 @@ final class SimFleet {
           sandbox.startedAt = now;
           sandbox.endAt = now.plusSeconds(timeout);
           endsAt(sandbox.endAt);
+          lifecycle.changed("resumed", sandbox);
           return SimAnswer.of(201, sandboxJson(sandbox, Shape.SANDBOX));
       }
     }
@@ -304,8 +324,10 @@ final class SimFleet {
       if (sandbox.phase == SimSandbox.Phase.RUNNING && !now.isBefore(sandbox.endAt)) {
         if (sandbox.autoPause) {
           sandbox.phase = SimSandbox.Phase.PAUSED;
+          lifecycle.changed("paused", sandbox);
         } else {
           it.remove();
+          lifecycle.changed("killed", sandbox);
         }
       } else if (sandbox.phase == SimSandbox.Phase.RUNNING && sandbox.endAt.isBefore(next)) {
         next = sandbox.endAt;

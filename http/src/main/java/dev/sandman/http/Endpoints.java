@@ -115,7 +115,10 @@ final class Endpoints {
           return Reply.json(200, client.setProjectPolicy(Validation.id("projectId", p.get("projectId")), null));
         })
         .on("GET", "/v1/report", (caller, call, p) -> report(caller, call.query()))
-        .on("POST", "/v1/browser-tokens", (caller, call, p) -> browserToken(caller, body(call, TOKEN_FIELDS)));
+        .on("POST", "/v1/browser-tokens", (caller, call, p) -> browserToken(caller, body(call, TOKEN_FIELDS)))
+        .on("POST", HttpApi.E2B_EVENTS, (caller, call, p) -> {
+          throw new IllegalStateException("answered by E2bEvents before authentication");
+        });
   }
 
   private Reply change(Auth.Principal caller, Call call, Map<String, String> p, boolean pause) {

@@ -56,19 +56,25 @@ public final class HttpApi implements AutoCloseable {
    * (CORS), and the bounds on work.
    */
   public record Config(String host, int port, String adminToken, String appToken, int maxBodyBytes,
-      Bounds bounds, List<String> browserSecrets, List<String> corsOrigins) {
+      Bounds bounds, List<String> browserSecrets, List<String> corsOrigins, List<String> e2bWebhookSecrets) {
     public static final int DEFAULT_MAX_BODY = 64 * 1024;
 
     public Config(String host, int port, String adminToken, String appToken, int maxBodyBytes) {
-      this(host, port, adminToken, appToken, maxBodyBytes, Bounds.DEFAULT, List.of(), List.of());
+      this(host, port, adminToken, appToken, maxBodyBytes, Bounds.DEFAULT, List.of(), List.of(), List.of());
     }
 
     public Config withBounds(Bounds newBounds) {
-      return new Config(host, port, adminToken, appToken, maxBodyBytes, newBounds, browserSecrets, corsOrigins);
+      return new Config(host, port, adminToken, appToken, maxBodyBytes, newBounds, browserSecrets, corsOrigins, e2bWebhookSecrets);
     }
 
     public Config withBrowsers(List<String> secrets, List<String> origins) {
-      return new Config(host, port, adminToken, appToken, maxBodyBytes, bounds, List.copyOf(secrets), List.copyOf(origins));
+      return new Config(host, port, adminToken, appToken, maxBodyBytes, bounds, List.copyOf(secrets), List.copyOf(origins),
+          e2bWebhookSecrets);
+    }
+
+    /** The secrets E2B signs its lifecycle webhooks with (none: {@code POST /v1/e2b/events} is off). */
+    public Config withE2bWebhooks(List<String> secrets) {
+      return new Config(host, port, adminToken, appToken, maxBodyBytes, bounds, browserSecrets, corsOrigins, List.copyOf(secrets));
     }
   }
 
@@ -81,6 +87,7 @@ public final class HttpApi implements AutoCloseable {
   }
 
   private final Routes routes;
+  private final E2bEvents e2bEvents;
   private final Auth auth;
   private final Cors cors;
   private final ScheduledExecutorService streamTimers;
@@ -108,6 +115,7 @@ public final class HttpApi implements AutoCloseable {
     Counter dropped = Counter.builder("sandman_http_stream_viewers_dropped")
         .description("event stream viewers dropped for falling behind").register(registry);
     Gauge.builder("sandman_http_streams_open", openStreams, AtomicInteger::get).description("event streams open").register(registry);
+    this.e2bEvents = new E2bEvents(client, config.e2bWebhookSecrets(), Clock.systemUTC());
     this.routes = new Endpoints(client, browserTokens, () -> new EventStream(streamTimers, openStreams, dropped::increment)).routes();
     try (InputStream in = HttpApi.class.getResourceAsStream("/openapi.json")) {
       this.openApi = in.readAllBytes();
@@ -181,6 +189,7 @@ public final class HttpApi implements AutoCloseable {
   // ---- one request ------------------------------------------------------------------------
 
   private static final Set<String> PLAIN = Set.of("/healthz", "/metrics", "/openapi.json");
+  static final String E2B_EVENTS = "/v1/e2b/events";
 
   private void receive(Request request, Response response, Callback callback) {
     long started = System.nanoTime();
@@ -251,6 +260,12 @@ public final class HttpApi implements AutoCloseable {
   }
 
   private Reply dispatch(Call call, Routes.Match match) {
+    if (match.route().template().equals(E2B_EVENTS)) { // E2B signs its webhooks; it holds no token of ours
+      if (!call.method().equals("POST")) {
+        throw ApiException.notAllowed("POST");
+      }
+      return e2bEvents.receive(call);
+    }
     Map<String, String> query = new java.util.HashMap<>(call.query());
     String accessToken = query.remove("access_token");
     Auth.Principal caller = auth.authenticate(call.header("Authorization"), call.header("X-Sandman-User"), accessToken);

@@ -26,6 +26,7 @@ public final class ApiHarness implements AutoCloseable {
 
   public static final String BROWSER_SECRET = "browser-secret-for-tests-0123456789abcdef";
   public static final String ORIGIN = "https://app.example.com";
+  public static final String E2B_WEBHOOK_SECRET = "e2b-webhook-secret-for-tests-0123456789";
 
   public ApiHarness() throws Exception {
     t = new SandmanTestEnv();
@@ -36,7 +37,7 @@ public final class ApiHarness implements AutoCloseable {
   /** Another API replica on the same Temporal, with browser token secrets of its own. */
   public HttpApi start(SandmanClient with, java.util.List<String> secrets) throws java.io.IOException {
     return HttpApi.start(with, new HttpApi.Config("127.0.0.1", 0, ADMIN, APP, HttpApi.Config.DEFAULT_MAX_BODY)
-        .withBrowsers(secrets, java.util.List.of(ORIGIN)), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        .withBrowsers(secrets, java.util.List.of(ORIGIN)).withE2bWebhooks(java.util.List.of(E2B_WEBHOOK_SECRET)), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
   }
 
   public record Reply(int status, JsonNode body, String raw) {

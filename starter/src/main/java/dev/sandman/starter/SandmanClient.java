@@ -377,6 +377,58 @@ public final class SandmanClient implements Sandboxes {
 
 
 
+  // ---- E2B's own word -----------------------------------------------------------------------
+
+  /** What became of a notice from E2B. */
+  public enum NoticeOutcome {
+    /** The sandbox's workflow was told, and looks at E2B. */
+    SIGNALLED,
+    /** The workflow already shows what the notice says (Sandman's own pause or resume, told back). */
+    ALREADY_KNOWN,
+    /** No workflow tracks the sandbox. */
+    UNTRACKED
+  }
+
+  /**
+   * E2B told of a change ({@code type}: {@code created}, {@code updated}, {@code paused}, {@code resumed},
+   * {@code killed}) to a sandbox. A tracked sandbox whose published status does not already show it gets
+   * the notice (one signal; the workflow then asks E2B and reconciles); one that shows it costs nothing
+   * (a describe).
+   */
+  public NoticeOutcome noticeE2b(String sandboxId, String eventId, String type, Instant at) {
+    Validation.sandboxId(sandboxId);
+    java.util.Optional<SandboxStatus> known;
+    try {
+      known = reads.memoStatus(sandboxId);
+    } catch (SandmanException e) {
+      if (e.kind() == SandmanException.Kind.NOT_FOUND) {
+        return NoticeOutcome.UNTRACKED;
+      }
+      throw e;
+    }
+    if (known.isPresent() && shows(known.get().state(), type)) {
+      return NoticeOutcome.ALREADY_KNOWN;
+    }
+    try {
+      temporal.newWorkflowStub(SandboxWorkflow.class, Sandman.workflowId(sandboxId))
+          .e2bNotice(new dev.sandman.workflows.E2bNotice(eventId, type, at));
+      return NoticeOutcome.SIGNALLED;
+    } catch (io.temporal.client.WorkflowNotFoundException ended) {
+      return NoticeOutcome.UNTRACKED; // killed already: its story is over
+    } catch (RuntimeException e) {
+      throw failures.translate(sandboxId, e);
+    }
+  }
+
+  private static boolean shows(SandboxState state, String type) {
+    return switch (type) {
+      case "paused" -> state == SandboxState.PAUSED || state == SandboxState.PAUSING;
+      case "resumed", "created" -> state == SandboxState.RUNNING || state == SandboxState.RESUMING;
+      case "killed" -> state == SandboxState.KILLED;
+      default -> false; // updated: look
+    };
+  }
+
   // ---- streams ----------------------------------------------------------------------------
 
   /**

@@ -111,6 +111,30 @@ class HistoryRecorder {
     }
   }
 
+  /**
+   * E2B's notices: one of Sandman's own pause told back (the workflow looks and finds it paused), a
+   * resume behind its back (running again, cause e2b-resumed), a notice given twice, and a kill from
+   * E2B's dashboard (killed, sandbox-gone).
+   */
+  @Test
+  void recordNotices() throws Exception {
+    Assumptions.assumeTrue(Boolean.getBoolean("sandman.recordHistories"), "set -Dsandman.recordHistories=true");
+    try (SandmanTestEnv t = new SandmanTestEnv()) {
+      String e = t.newSandbox();
+      SandboxWorkflow we = t.track(e, Policy.defaults());
+      we.pause(new ChangeRequest("recorded"));
+      we.e2bNotice(new dev.sandman.workflows.E2bNotice("ev-1", "paused", t.now()));
+      t.sim.connectAsApp(e);
+      we.e2bNotice(new dev.sandman.workflows.E2bNotice("ev-2", "resumed", t.now()));
+      we.e2bNotice(new dev.sandman.workflows.E2bNotice("ev-2", "resumed", t.now()));
+      t.awaitState(e, s -> s.state() == dev.sandman.workflows.SandboxState.RUNNING, Duration.ofMillis(200), 50);
+      t.sim.killAsUser(e);
+      we.e2bNotice(new dev.sandman.workflows.E2bNotice("ev-3", "killed", t.now()));
+      t.result(e);
+      Files.writeString(DIR.resolve("notices-e2b-resumed-killed.json"), t.history(e).toJson(true));
+    }
+  }
+
   /** A create: E2B's create, the track, and a create whose track is refused and undone. */
   @Test
   void recordCreate() throws Exception {

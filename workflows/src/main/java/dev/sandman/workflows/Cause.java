@@ -20,6 +20,8 @@ public enum Cause {
   SANDBOX_GONE("sandbox-gone"),
   /** E2B reported a state the workflow did not cause (e.g. its own timeout auto-paused it). */
   RECONCILE("reconcile"),
+  /** E2B told of a change, and the look it led to found running a sandbox the workflow had paused (an app connected). */
+  E2B_RESUMED("e2b-resumed"),
   /** A transition failed; the sandbox is back in its previous state. */
   ERROR("error");
 

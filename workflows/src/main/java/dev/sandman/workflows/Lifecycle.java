@@ -48,6 +48,12 @@ public final class Lifecycle {
   Instant e2bEndAt;
   /** E2B was asked about the sandbox once after tracking started. */
   boolean e2bChecked;
+  /** E2B told of a change (its webhook, or a reconciliation): the next step asks E2B what it has. */
+  boolean e2bNoticed;
+  /** The change E2B told of last ({@code resumed}, {@code paused}, {@code killed}, ...), for the cause. */
+  String e2bNotice;
+  /** The ids of the last notices taken, so one delivered twice is taken once. */
+  java.util.List<String> e2bNoticeIds = new java.util.ArrayList<>();
   /** After a failed E2B call, automatic E2B work waits until then. */
   Instant e2bRetryAt;
   int e2bFailuresInARow;

@@ -61,6 +61,9 @@ public final class SandboxMachine {
     }
   }
 
+  /** How many E2B event ids a sandbox remembers to take each once (E2B redelivers within minutes). */
+  static final int NOTICES_REMEMBERED = 32;
+
   /** Asks E2B once what it has, when tracking starts; null once asked. */
   public Step firstLook() {
     if (lc.e2bChecked) {
@@ -72,8 +75,32 @@ public final class SandboxMachine {
 
   // ---- time passing -----------------------------------------------------------------------
 
+  /**
+   * E2B told of a change to the sandbox ({@code what}: {@code resumed}, {@code paused}, {@code killed},
+   * ...): whatever it says, the workflow asks E2B what it has now and reconciles, so notices that come
+   * twice or out of order change nothing. False when there is nothing to do (killed already).
+   */
+  public boolean noticed(String eventId, String what) {
+    if (lc.state == SandboxState.KILLED || eventId != null && lc.e2bNoticeIds.contains(eventId)) {
+      return false;
+    }
+    if (eventId != null) {
+      lc.e2bNoticeIds.add(eventId);
+      while (lc.e2bNoticeIds.size() > NOTICES_REMEMBERED) {
+        lc.e2bNoticeIds.remove(0);
+      }
+    }
+    lc.e2bNoticed = true;
+    lc.e2bNotice = what;
+    return true;
+  }
+
   /** The next step at {@code now}, in a state the workflow waits in (RUNNING or PAUSED). */
   public Step next(Instant now) {
+    if (lc.e2bNoticed && (lc.state == SandboxState.RUNNING || lc.state == SandboxState.PAUSED)) {
+      lc.e2bNoticed = false;
+      return Step.look();
+    }
     return switch (lc.state) {
       case RUNNING -> nextRunning(now);
       case PAUSED -> nextPaused(now);
@@ -278,8 +305,10 @@ public final class SandboxMachine {
       lc.resumeFloor = null;
       markPaused(Event.FOUND_PAUSED, Cause.RECONCILE, now);
     } else if (view.isRunning() && Transitions.allows(lc.state, Event.FOUND_RUNNING)) {
-      markRunning(Event.FOUND_RUNNING, Cause.RECONCILE, now);
+      // resumed behind the workflow's back: running from now, with a fresh idle deadline
+      markRunning(Event.FOUND_RUNNING, lc.e2bNotice != null ? Cause.E2B_RESUMED : Cause.RECONCILE, now);
     }
+    lc.e2bNotice = null;
   }
 
   private void markPaused(Event event, Cause cause, Instant now) {

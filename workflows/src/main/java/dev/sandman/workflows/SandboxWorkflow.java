@@ -18,6 +18,10 @@ public interface SandboxWorkflow {
   @SignalMethod(name = Sandman.SIGNAL_ACTIVITY)
   void activity(ActivitySignal signal);
 
+  /** E2B changed the sandbox behind the workflow's back: look at E2B and reconcile. */
+  @SignalMethod(name = Sandman.SIGNAL_E2B_NOTICE)
+  void e2bNotice(E2bNotice notice);
+
   /** Pause now; answers once PAUSED. */
   @UpdateMethod(name = Sandman.UPDATE_PAUSE)
   SandboxStatus pause(ChangeRequest request);

@@ -292,6 +292,17 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
     publisher.want(); // readers see the new deadline even while the loop waits on E2B
   }
 
+  /**
+   * No version gate: the signal is new, so no recorded history holds one, and without it the machine's
+   * steps are those of before.
+   */
+  @Override
+  public void e2bNotice(E2bNotice notice) {
+    if (notice != null && machine.noticed(notice.eventId(), notice.type())) {
+      wake();
+    }
+  }
+
   @Override
   public SandboxStatus status() {
     return lc.toStatus(now());

@@ -13,6 +13,8 @@ public final class Sandman {
   public static final String WORKFLOW_ID_PREFIX = "sandbox-";
 
   public static final String SIGNAL_ACTIVITY = "activity";
+  /** E2B told of a change (its lifecycle webhook, or a reconciliation): the workflow looks at E2B. */
+  public static final String SIGNAL_E2B_NOTICE = "e2bNotice";
   public static final String UPDATE_PAUSE = "pause";
   public static final String UPDATE_RESUME = "resume";
   public static final String UPDATE_KILL = "kill";
