@@ -80,12 +80,28 @@ final class E2bEvents {
       return Reply.json(200, Map.of("accepted", true, "outcome", "duplicate"));
     }
     try {
-      SandmanClient.NoticeOutcome outcome = client.noticeE2b(sandboxId, id, type.substring("sandbox.lifecycle.".length()), at);
+      SandmanClient.NoticeOutcome outcome = client.noticeE2b(sandboxId, id, type.substring("sandbox.lifecycle.".length()), at,
+          event.path("sandboxTemplateId").isTextual() ? event.get("sandboxTemplateId").asText() : null, metadata(event));
       return Reply.json(202, Map.of("accepted", true, "outcome", outcome.name().toLowerCase(java.util.Locale.ROOT)));
     } catch (RuntimeException e) {
       seen.remove(id); // not taken: E2B's redelivery may try again
       throw e;
     }
+  }
+
+  /** {@code eventData.sandbox_metadata}, its string values; null when there is none. */
+  private static Map<String, String> metadata(JsonNode event) {
+    JsonNode given = event.path("eventData").path("sandbox_metadata");
+    if (!given.isObject()) {
+      return null;
+    }
+    Map<String, String> metadata = new java.util.TreeMap<>();
+    given.fields().forEachRemaining(f -> {
+      if (f.getValue().isTextual()) {
+        metadata.put(f.getKey(), f.getValue().asText());
+      }
+    });
+    return metadata;
   }
 
   private static String text(JsonNode event, String field) {

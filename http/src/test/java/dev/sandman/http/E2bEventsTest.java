@@ -77,6 +77,30 @@ class E2bEventsTest {
     assertThat(last.get("cause").asText()).isEqualTo("sandbox-gone");
   }
 
+  @Test
+  void aSandboxCreatedInE2bWithSandmansMetadataIsTrackedAndOneOfSandmansOwnCreatesIsLeftToIt() throws Exception {
+    webhooksOn();
+    String theirs = h.t.sim.createSandbox("base", Duration.ofMinutes(10), true,
+        java.util.Map.of("sandmanProjectId", "p9", "sandmanUserId", "u9", "branch", "main"));
+    waitFor("tracked", () -> {
+      try {
+        return h.admin("GET", "/v1/sandboxes/" + theirs, null).status() == 200;
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    });
+    ApiHarness.Reply status = h.admin("GET", "/v1/sandboxes/" + theirs, null);
+    assertThat(status.text("projectId")).isEqualTo("p9");
+    assertThat(status.text("userId")).isEqualTo("u9");
+    assertThat(status.body().get("metadata").get("branch").asText()).isEqualTo("main");
+    String plain = h.t.sim.createSandbox("base", Duration.ofMinutes(10), true, java.util.Map.of("branch", "main"));
+    String ours = h.t.sim.createSandbox("base", Duration.ofMinutes(10), true,
+        java.util.Map.of("sandmanProjectId", "p9", "sandmanUserId", "u9", "sandmanCreateId", "create-1"));
+    Thread.sleep(1000);
+    assertThat(h.admin("GET", "/v1/sandboxes/" + plain, null).status()).isEqualTo(404);
+    assertThat(h.admin("GET", "/v1/sandboxes/" + ours, null).status()).as("left to Sandman's own create").isEqualTo(404);
+  }
+
   private ApiHarness.Reply send(String body, String signature) throws Exception {
     return h.call("POST", "/v1/e2b/events", body, "e2b-signature-version", "v1", "e2b-signature", signature,
         "e2b-webhook-id", "w1", "e2b-delivery-id", "d1");

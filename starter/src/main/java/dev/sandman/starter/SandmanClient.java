@@ -386,7 +386,9 @@ public final class SandmanClient implements Sandboxes {
     /** The workflow already shows what the notice says (Sandman's own pause or resume, told back). */
     ALREADY_KNOWN,
     /** No workflow tracks the sandbox. */
-    UNTRACKED
+    UNTRACKED,
+    /** Created with Sandman's metadata (project and user) by someone else: now tracked. */
+    TRACKED
   }
 
   /**
@@ -396,13 +398,23 @@ public final class SandmanClient implements Sandboxes {
    * (a describe).
    */
   public NoticeOutcome noticeE2b(String sandboxId, String eventId, String type, Instant at) {
+    return noticeE2b(sandboxId, eventId, type, at, null, null);
+  }
+
+  /**
+   * As above; a {@code created} sandbox no workflow tracks is tracked when its E2B metadata names
+   * Sandman's project and user ({@code sandmanProjectId}, {@code sandmanUserId}), unless Sandman's own
+   * create made it (it carries {@code sandmanCreateId}, and that create tracks it with its policy).
+   */
+  public NoticeOutcome noticeE2b(String sandboxId, String eventId, String type, Instant at, String template,
+      java.util.Map<String, String> metadata) {
     Validation.sandboxId(sandboxId);
     java.util.Optional<SandboxStatus> known;
     try {
       known = reads.memoStatus(sandboxId);
     } catch (SandmanException e) {
       if (e.kind() == SandmanException.Kind.NOT_FOUND) {
-        return NoticeOutcome.UNTRACKED;
+        return adopt(sandboxId, type, template, metadata);
       }
       throw e;
     }
@@ -417,6 +429,26 @@ public final class SandmanClient implements Sandboxes {
       return NoticeOutcome.UNTRACKED; // killed already: its story is over
     } catch (RuntimeException e) {
       throw failures.translate(sandboxId, e);
+    }
+  }
+
+  private NoticeOutcome adopt(String sandboxId, String type, String template, java.util.Map<String, String> metadata) {
+    if (!type.equals("created") || metadata == null || metadata.containsKey(dev.sandman.workflows.CreateSpec.META_CREATE)
+        || !metadata.containsKey(dev.sandman.workflows.CreateSpec.META_PROJECT) || !metadata.containsKey(dev.sandman.workflows.CreateSpec.META_USER)) {
+      return NoticeOutcome.UNTRACKED;
+    }
+    java.util.Map<String, String> rest = new java.util.TreeMap<>(metadata);
+    String projectId = rest.remove(dev.sandman.workflows.CreateSpec.META_PROJECT);
+    String userId = rest.remove(dev.sandman.workflows.CreateSpec.META_USER);
+    try {
+      track(new TrackRequest(sandboxId, projectId, userId, template, rest.isEmpty() ? null : rest, null));
+      return NoticeOutcome.TRACKED;
+    } catch (SandmanException e) {
+      if (e.kind() == SandmanException.Kind.INVALID_ARGUMENT || e.kind() == SandmanException.Kind.NOT_FOUND) {
+        log.warn("sandbox {} created with Sandman's metadata cannot be tracked: {}", sandboxId, e.getMessage());
+        return NoticeOutcome.UNTRACKED;
+      }
+      throw e;
     }
   }
 
