@@ -50,8 +50,6 @@ public final class Lifecycle {
   boolean e2bChecked;
   /** E2B told of a change (its webhook, or a reconciliation): the next step asks E2B what it has. */
   boolean e2bNoticed;
-  /** The change E2B told of last ({@code resumed}, {@code paused}, {@code killed}, ...), for the cause. */
-  String e2bNotice;
   /** The ids of the last notices taken, so one delivered twice is taken once. */
   java.util.List<String> e2bNoticeIds = new java.util.ArrayList<>();
   /** After a failed E2B call, automatic E2B work waits until then. */

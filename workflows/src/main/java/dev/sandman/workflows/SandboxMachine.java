@@ -76,11 +76,11 @@ public final class SandboxMachine {
   // ---- time passing -----------------------------------------------------------------------
 
   /**
-   * E2B told of a change to the sandbox ({@code what}: {@code resumed}, {@code paused}, {@code killed},
-   * ...): whatever it says, the workflow asks E2B what it has now and reconciles, so notices that come
-   * twice or out of order change nothing. False when there is nothing to do (killed already).
+   * E2B told of a change to the sandbox (event {@code eventId}): whatever it says, the workflow asks E2B
+   * what it has now and reconciles, so notices that come twice or out of order change nothing. False
+   * when there is nothing to do (killed already, or this event was taken).
    */
-  public boolean noticed(String eventId, String what) {
+  public boolean noticed(String eventId) {
     if (lc.state == SandboxState.KILLED || eventId != null && lc.e2bNoticeIds.contains(eventId)) {
       return false;
     }
@@ -91,7 +91,6 @@ public final class SandboxMachine {
       }
     }
     lc.e2bNoticed = true;
-    lc.e2bNotice = what;
     return true;
   }
 
@@ -99,7 +98,7 @@ public final class SandboxMachine {
   public Step next(Instant now) {
     if (lc.e2bNoticed && (lc.state == SandboxState.RUNNING || lc.state == SandboxState.PAUSED)) {
       lc.e2bNoticed = false;
-      return Step.look();
+      return Step.lookOnNotice();
     }
     return switch (lc.state) {
       case RUNNING -> nextRunning(now);
@@ -247,7 +246,7 @@ public final class SandboxMachine {
     if (error == null) {
       lc.e2bRetryAt = null;
       lc.e2bFailuresInARow = 0;
-      reconcile(view, now);
+      reconcile(view, step.kind() == Step.Kind.LOOK && step.cause() == Cause.E2B_RESUMED, now);
       succeeded(step, now);
     } else if (FailureType.SANDBOX_GONE.name().equals(error.type())) {
       lc.lastError = error;
@@ -294,7 +293,7 @@ public final class SandboxMachine {
   }
 
   /** Brings the state in line with what E2B says, when E2B acted on its own (or someone else did). */
-  private void reconcile(E2bView view, Instant now) {
+  private void reconcile(E2bView view, boolean onNotice, Instant now) {
     if (view == null) {
       return;
     }
@@ -306,9 +305,8 @@ public final class SandboxMachine {
       markPaused(Event.FOUND_PAUSED, Cause.RECONCILE, now);
     } else if (view.isRunning() && Transitions.allows(lc.state, Event.FOUND_RUNNING)) {
       // resumed behind the workflow's back: running from now, with a fresh idle deadline
-      markRunning(Event.FOUND_RUNNING, lc.e2bNotice != null ? Cause.E2B_RESUMED : Cause.RECONCILE, now);
+      markRunning(Event.FOUND_RUNNING, onNotice ? Cause.E2B_RESUMED : Cause.RECONCILE, now);
     }
-    lc.e2bNotice = null;
   }
 
   private void markPaused(Event event, Cause cause, Instant now) {

@@ -298,7 +298,7 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
    */
   @Override
   public void e2bNotice(E2bNotice notice) {
-    if (notice != null && machine.noticed(notice.eventId(), notice.type())) {
+    if (notice != null && machine.noticed(notice.eventId())) {
       wake();
     }
   }

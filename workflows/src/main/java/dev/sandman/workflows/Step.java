@@ -49,6 +49,11 @@ public record Step(Kind kind, Cause cause, Instant at, String event) {
     return new Step(Kind.EXTEND_BACKSTOP, null, null, null);
   }
 
+  /** A look E2B's notice asked for: what it finds that the workflow did not cause, E2B did behind its back. */
+  public static Step lookOnNotice() {
+    return new Step(Kind.LOOK, Cause.E2B_RESUMED, null, null);
+  }
+
   public static Step look() {
     return new Step(Kind.LOOK, null, null, null);
   }
