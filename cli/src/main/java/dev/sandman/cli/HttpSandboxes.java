@@ -62,21 +62,15 @@ final class HttpSandboxes implements Sandboxes {
   }
 
   private TrackResult trackOrCreate(TrackRequest request) {
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("sandboxId", request.sandboxId());
-    body.put("projectId", request.projectId());
-    body.put("userId", request.userId());
-    body.put("template", request.template());
-    body.put("metadata", request.metadata());
-    body.put("policy", request.policy());
-    body.values().removeIf(java.util.Objects::isNull);
-    HttpResponse<String> answer = send("POST", "/v1/sandboxes", body);
+    HttpResponse<String> answer = send("POST", "/v1/sandboxes", fields("sandboxId", request.sandboxId(), "projectId",
+        request.projectId(), "userId", request.userId(), "template", request.template(), "metadata", request.metadata(),
+        "policy", request.policy()));
     return new TrackResult(read(answer, SandboxStatus.class), answer.statusCode() == 201);
   }
 
   @Override
   public void touch(String sandboxId, Instant at) {
-    send("POST", "/v1/sandboxes/" + path(sandboxId) + "/activity", at == null ? Map.of() : Map.of("at", at));
+    send("POST", "/v1/sandboxes/" + path(sandboxId) + "/activity", fields("at", at));
   }
 
   @Override
@@ -86,47 +80,35 @@ final class HttpSandboxes implements Sandboxes {
 
   @Override
   public ListPage list(ListQuery query) {
-    Map<String, Object> params = new LinkedHashMap<>();
-    params.put("projectId", query.projectId());
-    params.put("userId", query.userId());
-    params.put("state", query.state());
-    params.put("pageSize", query.pageSize());
-    params.put("pageToken", query.pageToken());
-    return read(send("GET", "/v1/sandboxes" + query(params), null), ListPage.class);
+    return read(send("GET", "/v1/sandboxes" + query(fields("projectId", query.projectId(), "userId", query.userId(), "state",
+        query.state(), "pageSize", query.pageSize(), "pageToken", query.pageToken())), null), ListPage.class);
   }
 
   @Override
   public SandboxStatus pause(String sandboxId, String reason) {
-    return read(send("POST", "/v1/sandboxes/" + path(sandboxId) + "/pause", reason(reason)), SandboxStatus.class);
+    return read(send("POST", "/v1/sandboxes/" + path(sandboxId) + "/pause", fields("reason", reason)), SandboxStatus.class);
   }
 
   @Override
   public SandboxStatus resume(String sandboxId, String reason) {
-    return read(send("POST", "/v1/sandboxes/" + path(sandboxId) + "/resume", reason(reason)), SandboxStatus.class);
+    return read(send("POST", "/v1/sandboxes/" + path(sandboxId) + "/resume", fields("reason", reason)), SandboxStatus.class);
   }
 
   @Override
   public SandboxStatus kill(String sandboxId, String reason) {
-    return read(send("DELETE", "/v1/sandboxes/" + path(sandboxId), reason(reason)), SandboxStatus.class);
+    return read(send("DELETE", "/v1/sandboxes/" + path(sandboxId), fields("reason", reason)), SandboxStatus.class);
   }
 
   @Override
   public SandboxStatus setPolicy(String sandboxId, PolicyPatch patch) {
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("idleTimeout", patch.idleTimeout());
-    body.put("pausedRetention", patch.pausedRetention());
-    body.put("maxLifetime", patch.maxLifetime());
-    body.put("clearMaxLifetime", patch.clearMaxLifetime());
-    body.put("maxHold", patch.maxHold());
-    body.values().removeIf(java.util.Objects::isNull);
-    return read(send("PUT", "/v1/sandboxes/" + path(sandboxId) + "/policy", body), SandboxStatus.class);
+    return read(send("PUT", "/v1/sandboxes/" + path(sandboxId) + "/policy", fields("idleTimeout", patch.idleTimeout(),
+        "pausedRetention", patch.pausedRetention(), "maxLifetime", patch.maxLifetime(), "clearMaxLifetime", patch.clearMaxLifetime(),
+        "maxHold", patch.maxHold())), SandboxStatus.class);
   }
 
   @Override
   public Hold hold(String sandboxId, String reason, Duration ttl) {
-    Map<String, Object> body = new LinkedHashMap<>(reason(reason));
-    body.put("ttl", ttl);
-    return read(send("POST", "/v1/sandboxes/" + path(sandboxId) + "/holds", body), Hold.class);
+    return read(send("POST", "/v1/sandboxes/" + path(sandboxId) + "/holds", fields("reason", reason, "ttl", ttl)), Hold.class);
   }
 
   @Override
@@ -140,13 +122,8 @@ final class HttpSandboxes implements Sandboxes {
     if (layer == null) {
       return read(send("DELETE", at, null), ProjectStatus.class);
     }
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("idleTimeout", layer.idleTimeout());
-    body.put("pausedRetention", layer.pausedRetention());
-    body.put("maxLifetime", layer.maxLifetime());
-    body.put("maxHold", layer.maxHold());
-    body.values().removeIf(java.util.Objects::isNull);
-    return read(send("PUT", at, body), ProjectStatus.class);
+    return read(send("PUT", at, fields("idleTimeout", layer.idleTimeout(), "pausedRetention", layer.pausedRetention(),
+        "maxLifetime", layer.maxLifetime(), "maxHold", layer.maxHold())), ProjectStatus.class);
   }
 
   @Override
@@ -156,10 +133,8 @@ final class HttpSandboxes implements Sandboxes {
 
   @Override
   public Report report(ListQuery filter) {
-    Map<String, Object> params = new LinkedHashMap<>();
-    params.put("projectId", filter.projectId());
-    params.put("userId", filter.userId());
-    return read(send("GET", "/v1/report" + query(params), null), Report.class);
+    return read(send("GET", "/v1/report" + query(fields("projectId", filter.projectId(), "userId", filter.userId())), null),
+        Report.class);
   }
 
   /** Reads the stream on a thread of its own until it ends or the subscription is closed. */
@@ -228,8 +203,15 @@ final class HttpSandboxes implements Sandboxes {
 
   // ---- the wire -----------------------------------------------------------------------------
 
-  private static Map<String, Object> reason(String reason) {
-    return reason == null ? Map.of() : Map.of("reason", reason);
+  /** Name-value pairs, in order, without the null values: a JSON body or query parameters. */
+  private static Map<String, Object> fields(Object... namesAndValues) {
+    Map<String, Object> fields = new LinkedHashMap<>();
+    for (int i = 0; i < namesAndValues.length; i += 2) {
+      if (namesAndValues[i + 1] != null) {
+        fields.put((String) namesAndValues[i], namesAndValues[i + 1]);
+      }
+    }
+    return fields;
   }
 
   private static String path(String segment) {
@@ -238,12 +220,8 @@ final class HttpSandboxes implements Sandboxes {
 
   private static String query(Map<String, Object> params) {
     StringBuilder q = new StringBuilder();
-    params.forEach((name, value) -> {
-      if (value != null) {
-        q.append(q.length() == 0 ? '?' : '&').append(name).append('=')
-            .append(URLEncoder.encode(String.valueOf(value), StandardCharsets.UTF_8));
-      }
-    });
+    params.forEach((name, value) -> q.append(q.length() == 0 ? '?' : '&').append(name).append('=')
+        .append(URLEncoder.encode(String.valueOf(value), StandardCharsets.UTF_8)));
     return q.toString();
   }
 

@@ -164,13 +164,7 @@ final class HistoryFollower implements Subscription {
     if (closed) {
       return;
     }
-    GetWorkflowExecutionHistoryRequest request = GetWorkflowExecutionHistoryRequest.newBuilder()
-        .setNamespace(temporal.getOptions().getNamespace())
-        .setExecution(WorkflowExecution.newBuilder().setWorkflowId(Sandman.workflowId(sandboxId)).setRunId(runId))
-        .setNextPageToken(token)
-        .setMaximumPageSize(PAGE)
-        .setWaitNewEvent(wait)
-        .build();
+    GetWorkflowExecutionHistoryRequest request = historyRequest(token, wait);
     ListenableFuture<GetWorkflowExecutionHistoryResponse> answer = temporal.getWorkflowServiceStubs().futureStub()
         .withDeadlineAfter(wait && !keepsPlace ? PLACELESS_POLL_SECONDS : POLL_SECONDS, TimeUnit.SECONDS)
         .getWorkflowExecutionHistory(request);
@@ -216,11 +210,7 @@ final class HistoryFollower implements Subscription {
         return;
       }
     }
-    GetWorkflowExecutionHistoryRequest request = GetWorkflowExecutionHistoryRequest.newBuilder()
-        .setNamespace(temporal.getOptions().getNamespace())
-        .setExecution(WorkflowExecution.newBuilder().setWorkflowId(Sandman.workflowId(sandboxId)).setRunId(runId))
-        .setMaximumPageSize(PAGE)
-        .build();
+    GetWorkflowExecutionHistoryRequest request = historyRequest(ByteString.EMPTY, false);
     Futures.addCallback(temporal.getWorkflowServiceStubs().futureStub().withDeadlineAfter(10, TimeUnit.SECONDS)
         .getWorkflowExecutionHistory(request), new FutureCallback<>() {
           @Override
@@ -235,6 +225,17 @@ final class HistoryFollower implements Subscription {
             // the wait is still there
           }
         }, MoreExecutors.directExecutor());
+  }
+
+  /** A page of the current run's history from {@code token}, or ({@code wait}) what comes after it. */
+  private GetWorkflowExecutionHistoryRequest historyRequest(ByteString token, boolean wait) {
+    return GetWorkflowExecutionHistoryRequest.newBuilder()
+        .setNamespace(temporal.getOptions().getNamespace())
+        .setExecution(WorkflowExecution.newBuilder().setWorkflowId(Sandman.workflowId(sandboxId)).setRunId(runId))
+        .setNextPageToken(token)
+        .setMaximumPageSize(PAGE)
+        .setWaitNewEvent(wait)
+        .build();
   }
 
   /** Delivers the events past the cursor; false when the follower ended or moved on (closed, completed, a new run). */

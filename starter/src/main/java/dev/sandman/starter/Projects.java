@@ -67,14 +67,10 @@ final class Projects {
   }
 
   private int openSandboxes(String projectId) {
-    int open = 0;
-    String token = null;
-    do {
-      ListPage page = list.apply(new ListQuery(projectId, null, null, ListQuery.MAX_PAGE_SIZE, token));
-      open += (int) page.items().stream().filter(item -> !SandboxState.KILLED.name().equals(item.state())
-          && "RUNNING".equals(item.workflowStatus())).count();
-      token = page.nextPageToken();
-    } while (token != null);
-    return open;
+    int[] open = {0};
+    Pages.each(list, new ListQuery(projectId, null, null, ListQuery.MAX_PAGE_SIZE, null), page ->
+        open[0] += (int) page.items().stream().filter(item -> !SandboxState.KILLED.name().equals(item.state())
+            && "RUNNING".equals(item.workflowStatus())).count());
+    return open[0];
   }
 }

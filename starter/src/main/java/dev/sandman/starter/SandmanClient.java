@@ -330,9 +330,7 @@ public final class SandmanClient implements Sandboxes {
   /** Usage and cost by project and user over every sandbox the filter matches (all pages). */
   public Report report(ListQuery filter) {
     UsageReport report = new UsageReport(Instant.now());
-    String token = null;
-    do {
-      ListPage page = list(new ListQuery(filter.projectId(), filter.userId(), filter.state(), ListQuery.MAX_PAGE_SIZE, token));
+    Pages.each(this::list, filter, page -> {
       report.from(page.source());
       for (SandboxSummary item : page.items()) {
         try {
@@ -341,8 +339,7 @@ public final class SandmanClient implements Sandboxes {
           // ended outside Sandman (e.g. terminated): nothing to count
         }
       }
-      token = page.nextPageToken();
-    } while (token != null);
+    });
     return report.build();
   }
 

@@ -31,13 +31,9 @@ final class ScopeCache {
       return known.sandboxes();
     }
     List<String> ids = new ArrayList<>();
-    String token = null;
-    do {
-      ListPage page = list.apply(new ListQuery(scope.projectId(), scope.userId(), null, ListQuery.MAX_PAGE_SIZE, token));
-      page.items().stream().filter(item -> !SandboxState.KILLED.name().equals(item.state()))
-          .forEach(item -> ids.add(item.sandboxId()));
-      token = page.nextPageToken();
-    } while (token != null);
+    Pages.each(list, new ListQuery(scope.projectId(), scope.userId(), null, ListQuery.MAX_PAGE_SIZE, null), page ->
+        page.items().stream().filter(item -> !SandboxState.KILLED.name().equals(item.state()))
+            .forEach(item -> ids.add(item.sandboxId())));
     listed.put(key, new Listed(List.copyOf(ids), now));
     listed.values().removeIf(old -> now - old.at() > 60_000);
     return ids;
