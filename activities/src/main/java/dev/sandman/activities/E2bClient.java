@@ -131,6 +131,20 @@ public class E2bClient {
     send("timeout", http, post(url("sandboxes", sandboxId, "timeout"), Map.of("timeout", timeoutSeconds)), 204);
   }
 
+  /** One of E2B's metric samples (every ~5 s); the fields Sandman reads. */
+  @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
+  public record Metric(@com.fasterxml.jackson.annotation.JsonProperty("timestampUnix") long timestampUnix,
+      @com.fasterxml.jackson.annotation.JsonProperty("cpuUsedPct") double cpuUsedPct) {}
+
+  /** GET /sandboxes/{id}/metrics between two Unix times (seconds). */
+  public List<Metric> metrics(String sandboxId, long startUnix, long endUnix) {
+    HttpUrl url = url("sandboxes", sandboxId, "metrics").newBuilder()
+        .addQueryParameter("start", Long.toString(startUnix))
+        .addQueryParameter("end", Long.toString(endUnix))
+        .build();
+    return read(send("metrics", http, new Request.Builder().url(url).get(), 200), new TypeReference<List<Metric>>() {});
+  }
+
   /** GET /v2/sandboxes filtered by states ("running", "paused") and metadata key=value pairs. */
   public Page list(List<String> states, Map<String, String> metadata, int limit, String nextToken) {
     HttpUrl.Builder url = url("v2", "sandboxes").newBuilder();

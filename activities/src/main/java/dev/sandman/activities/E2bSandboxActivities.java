@@ -1,5 +1,6 @@
 package dev.sandman.activities;
 
+import dev.sandman.workflows.CpuReading;
 import dev.sandman.workflows.CreateRequest;
 import dev.sandman.workflows.E2bView;
 import dev.sandman.workflows.FailureType;
@@ -93,6 +94,20 @@ public class E2bSandboxActivities implements SandboxActivities {
     } catch (E2bException e) {
       throw toFailure(e);
     }
+  }
+
+  @Override
+  public CpuReading cpu(String sandboxId, long windowSeconds) {
+    return beating(() -> {
+      long end = clock.instant().getEpochSecond();
+      try {
+        List<E2bClient.Metric> samples = e2b.metrics(sandboxId, end - windowSeconds, end);
+        double mean = samples.stream().mapToDouble(E2bClient.Metric::cpuUsedPct).average().orElse(0);
+        return new CpuReading(samples.size(), mean);
+      } catch (E2bException e) {
+        throw toFailure(e);
+      }
+    });
   }
 
   @Override

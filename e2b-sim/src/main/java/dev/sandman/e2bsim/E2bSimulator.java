@@ -82,6 +82,7 @@ public final class E2bSimulator implements AutoCloseable {
   private final Options options;
   private final ObjectMapper json;
   private final Faults faults = new Faults();
+  private final SimRateLimit rateLimit = new SimRateLimit();
   private final List<Call> calls = new CopyOnWriteArrayList<>();
   private final List<Exchange> traffic = new CopyOnWriteArrayList<>();
   private volatile boolean recordTraffic;
@@ -159,7 +160,7 @@ public final class E2bSimulator implements AutoCloseable {
   /** The status codes answered to one operation on one sandbox, in order (0: connection reset). */
   public List<Integer> answers(String operation, String sandboxId) {
     return calls.stream()
-        .filter(c -> c.operation().equals(operation) && sandboxId.equals(c.sandboxId()))
+        .filter(c -> c.operation().equals(operation) && (sandboxId == null || sandboxId.equals(c.sandboxId())))
         .map(Call::status).toList();
   }
 
@@ -217,6 +218,18 @@ public final class E2bSimulator implements AutoCloseable {
     return webhooks.deliveries();
   }
 
+  /** The CPU use the sandbox's metrics report from now on (percent; 2 when never set). */
+  public void setCpu(String sandboxId, double percent) {
+    if (!fleet.setCpu(sandboxId, percent)) {
+      throw new IllegalArgumentException("no sandbox " + sandboxId);
+    }
+  }
+
+  /** E2B's API rate limit: at most {@code requests} per {@code window} (E2B: 20,000 per 30 s per team), 429 beyond. */
+  public void limitRate(int requests, Duration window) {
+    rateLimit.set(requests, window);
+  }
+
   /** Removes a sandbox behind everyone's back (E2B lost it). */
   public void vanish(String sandboxId) {
     fleet.vanish(sandboxId);
@@ -269,6 +282,9 @@ public final class E2bSimulator implements AutoCloseable {
       } else {
         answer = faults.answer(operation);
         if (answer == null) {
+          answer = rateLimit.answer();
+        }
+        if (answer == null) {
           answer = dispatch(operation, sandboxId, body, uri.getRawQuery());
         }
       }
@@ -298,6 +314,9 @@ public final class E2bSimulator implements AutoCloseable {
     }
     if (path.length == 3 && path[1].equals("sandboxes")) {
       return method.equals("GET") ? "get" : method.equals("DELETE") ? "kill" : null;
+    }
+    if (path.length == 4 && path[1].equals("sandboxes") && path[3].equals("metrics") && method.equals("GET")) {
+      return "metrics";
     }
     if (path.length == 4 && path[1].equals("sandboxes") && method.equals("POST")) {
       return switch (path[3]) {
@@ -329,6 +348,7 @@ public final class E2bSimulator implements AutoCloseable {
       case "connect" -> fleet.connect(sandboxId, body, true);
       case "resume" -> fleet.connect(sandboxId, body, false);
       case "timeout" -> fleet.timeout(sandboxId, body);
+      case "metrics" -> fleet.metrics(sandboxId, query(rawQuery));
       default -> SimAnswer.error(404, "Not found");
     };
   }
@@ -381,6 +401,16 @@ public final class E2bSimulator implements AutoCloseable {
         Map<String, Long> byOperation = new java.util.TreeMap<>();
         calls.forEach(c -> byOperation.merge(c.operation(), 1L, Long::sum));
         return SimAnswer.of(200, Map.of("total", calls.size(), "byOperation", byOperation));
+      case "cpu":
+        if (method.equals("POST")) {
+          com.fasterxml.jackson.databind.JsonNode request = json.readTree(readBody(exchange));
+          if (request == null || !request.path("sandboxId").isTextual() || !request.path("percent").isNumber()) {
+            return SimAnswer.error(400, "sandboxId and percent are required");
+          }
+          return fleet.setCpu(request.get("sandboxId").asText(), request.get("percent").asDouble())
+              ? SimAnswer.of(204, null) : SimAnswer.error(404, "sandbox not found");
+        }
+        return SimAnswer.error(405, "POST only");
       case "health":
         return SimAnswer.of(200, Map.of("status", "ok", "sandboxes", fleet.size()));
       default:

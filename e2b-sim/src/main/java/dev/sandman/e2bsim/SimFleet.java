@@ -208,6 +208,62 @@ final class SimFleet {
     return new SimAnswer(200, items, headers);
   }
 
+  /** Sets the CPU use a sandbox's metrics report; false if there is no such sandbox. */
+  boolean setCpu(String sandboxId, double percent) {
+    synchronized (lock) {
+      SimSandbox sandbox = sandboxes.get(sandboxId);
+      if (sandbox != null) {
+        sandbox.cpuPercent = percent;
+      }
+      return sandbox != null;
+    }
+  }
+
+  /**
+   * {@code GET /sandboxes/{id}/metrics?start=&end=}: a sample every {@value #METRICS_EVERY_SECONDS} s of the
+   * window while the sandbox ran (none while paused), at the CPU use set for it.
+   */
+  SimAnswer metrics(String sandboxId, Map<String, String> query) {
+    long start;
+    long end;
+    try {
+      start = Long.parseLong(query.getOrDefault("start", "0"));
+      end = Long.parseLong(query.getOrDefault("end", Long.toString(now().getEpochSecond())));
+    } catch (NumberFormatException e) {
+      return SimAnswer.error(400, "start and end must be Unix seconds");
+    }
+    if (start < 0 || end < start) {
+      return SimAnswer.error(400, "invalid interval");
+    }
+    synchronized (lock) {
+      expire(now());
+      SimSandbox sandbox = sandboxes.get(sandboxId);
+      if (sandbox == null) {
+        return notFound(sandboxId);
+      }
+      ArrayNode samples = json.createArrayNode();
+      if (sandbox.phase == SimSandbox.Phase.RUNNING) {
+        long from = Math.max(start, sandbox.startedAt.getEpochSecond());
+        long to = Math.min(end, now().getEpochSecond());
+        for (long t = to; t >= from && samples.size() < 1000; t -= METRICS_EVERY_SECONDS) {
+          ObjectNode sample = samples.insertObject(0);
+          sample.put("timestamp", Instant.ofEpochSecond(t).toString());
+          sample.put("timestampUnix", t);
+          sample.put("cpuCount", sandbox.cpuCount);
+          sample.put("cpuUsedPct", sandbox.cpuPercent);
+          sample.put("memUsed", sandbox.memoryMb * 1024L * 1024 / 4);
+          sample.put("memTotal", sandbox.memoryMb * 1024L * 1024);
+          sample.put("memCache", 0);
+          sample.put("diskUsed", 100L * 1024 * 1024);
+          sample.put("diskTotal", 1024L * 1024 * 1024);
+        }
+      }
+      return SimAnswer.of(200, samples);
+    }
+  }
+
+  static final int METRICS_EVERY_SECONDS = 5;
+
   SimAnswer kill(String sandboxId) {
     synchronized (lock) {
       expire(now());

@@ -25,6 +25,8 @@ final class SimSandbox {
   /** Start of the current continuous running window (a resume starts a new one). */
   Instant startedAt;
   Instant endAt;
+  /** The CPU use its metrics report while running (tests set it: a build, an agent's LLM call). */
+  double cpuPercent = 2.0;
 
   SimSandbox(
       String sandboxId,

@@ -10,8 +10,6 @@ import java.util.regex.Pattern;
 public final class Validation {
   private Validation() {}
 
-  /** E2B ids and app ids: letters, digits and a few separators; no paths, spaces or control chars. */
-  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}");
   private static final Pattern TEMPLATE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}");
   private static final int MAX_METADATA_ENTRIES = 32;
   private static final int MAX_METADATA_KEY = 64;
@@ -25,7 +23,7 @@ public final class Validation {
     if (value == null || value.isEmpty()) {
       throw SandmanException.invalid(field, field + " is required");
     }
-    if (!ID.matcher(value).matches()) {
+    if (!dev.sandman.workflows.Sandman.isValidId(value)) {
       throw SandmanException.invalid(field, field + " must be 1-128 letters, digits or . _ : @ - (starting with a letter or digit)");
     }
     return value;

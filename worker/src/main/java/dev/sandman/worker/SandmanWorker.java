@@ -7,7 +7,11 @@ import dev.sandman.workflows.EventActivities;
 import dev.sandman.workflows.OperatorActivities;
 import dev.sandman.workflows.CreateSandboxWorkflowImpl;
 import dev.sandman.workflows.ProjectWorkflowImpl;
+import dev.sandman.activities.PrePauseHookActivities;
+import dev.sandman.workflows.PrePauseActivities;
 import dev.sandman.workflows.SandboxActivities;
+import dev.sandman.workflows.SweepActivities;
+import dev.sandman.workflows.SweepWorkflowImpl;
 import io.temporal.failure.ApplicationFailure;
 import dev.sandman.workflows.SandboxWorkflowImpl;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -27,16 +31,39 @@ public final class SandmanWorker implements AutoCloseable {
 
   private final WorkerFactory factory;
   private final WorkerConfig config;
+  private final SweepSchedule sweep;
 
-  private SandmanWorker(WorkerFactory factory, WorkerConfig config) {
+  private SandmanWorker(WorkerFactory factory, WorkerConfig config, SweepSchedule sweep) {
     this.factory = factory;
     this.config = config;
+    this.sweep = sweep;
+  }
+
+  /** Registers what a Sandman worker runs on a worker, without a pre-pause hook or a sweep (tests). */
+  public static void register(Worker worker, SandboxActivities e2b, OperatorActivities operator, EventActivities events) {
+    register(worker, e2b, operator, events, noHook(), order -> {
+      throw ApplicationFailure.newNonRetryableFailure("this worker does not sweep", "SWEEP_OFF");
+    });
   }
 
   /** Registers what a Sandman worker runs on a worker (also used by tests and dev mode). */
-  public static void register(Worker worker, SandboxActivities e2b, OperatorActivities operator, EventActivities events) {
-    worker.registerWorkflowImplementationTypes(SandboxWorkflowImpl.class, ProjectWorkflowImpl.class, CreateSandboxWorkflowImpl.class);
-    worker.registerActivitiesImplementations(e2b, operator, events);
+  public static void register(Worker worker, SandboxActivities e2b, OperatorActivities operator, EventActivities events,
+      PrePauseActivities prePause, SweepActivities sweep) {
+    worker.registerWorkflowImplementationTypes(SandboxWorkflowImpl.class, ProjectWorkflowImpl.class,
+        CreateSandboxWorkflowImpl.class, SweepWorkflowImpl.class);
+    worker.registerActivitiesImplementations(e2b, operator, events, prePause, sweep);
+  }
+
+  /** The hook, or (none configured) an implementation the workflow never calls. */
+  static PrePauseActivities prePause(WorkerConfig config) {
+    return config.prePause() == null ? noHook()
+        : new PrePauseHookActivities(config.prePause().url(), config.prePause().secret(), java.time.Clock.systemUTC());
+  }
+
+  private static PrePauseActivities noHook() {
+    return event -> {
+      throw ApplicationFailure.newNonRetryableFailure("no pre-pause hook configured", "PRE_PAUSE_OFF");
+    };
   }
 
   /** Webhook deliveries, or (none configured) an implementation the workflow never calls. */
@@ -81,11 +108,12 @@ public final class SandmanWorker implements AutoCloseable {
                 .setMaxConcurrentActivityTaskPollers(config.activityPollers())
                 .build());
     E2bClient e2b = new E2bClient(config.e2b(), registry == null ? (o, s, t) -> {} : new E2bMetrics(registry));
-    register(worker, new E2bSandboxActivities(e2b),
-        new WorkerOperatorActivities(config.operator(), client, config.taskQueue()), events(config, registry));
+    WorkerOperatorActivities operator = new WorkerOperatorActivities(config.operator(), client, config.taskQueue());
+    register(worker, new E2bSandboxActivities(e2b), operator, events(config, registry), prePause(config),
+        new FleetSweep(e2b, client, operator::track, config.sweep(), java.time.Clock.systemUTC()));
     factory.start();
     log.info("worker polling task queue '{}', E2B at {}", config.taskQueue(), config.e2b().baseUrl());
-    return new SandmanWorker(factory, config);
+    return new SandmanWorker(factory, config, SweepSchedule.keep(client, config.taskQueue(), config.sweep().every()));
   }
 
   public boolean isRunning() {
@@ -98,12 +126,14 @@ public final class SandmanWorker implements AutoCloseable {
 
   /** Stops polling, lets tasks in progress finish (up to the grace period), then returns. */
   public void shutdown(Duration grace) {
+    sweep.close();
     factory.shutdown();
     factory.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Stops at once, interrupting tasks in progress: what a crash looks like to Temporal (tests use it). */
   public void kill() {
+    sweep.close();
     factory.shutdownNow();
     factory.awaitTermination(5, TimeUnit.SECONDS);
   }

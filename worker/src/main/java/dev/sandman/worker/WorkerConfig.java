@@ -27,7 +27,20 @@ public record WorkerConfig(
     List<String> webhookUrls,
     List<String> webhookSecrets,
     boolean virtualWorkflowThreads,
-    int futexHashSlots) {
+    int futexHashSlots,
+    SweepConfig sweep,
+    PrePauseHook prePause) {
+
+  /** The operator's pre-pause hook: where it is and the secret its events are signed with (null: none). */
+  public record PrePauseHook(String url, String secret) {
+    @Override
+    public String toString() {
+      return "PrePauseHook[<set>]";
+    }
+  }
+
+  /** Longest a pause waits for the hook: under E2B's own timeout's 2-minute grace after the idle deadline. */
+  public static final java.time.Duration MAX_PRE_PAUSE_WAIT = java.time.Duration.ofSeconds(90);
 
   public static WorkerConfig fromEnv(Env env) {
     E2bConfig e2b =
@@ -67,7 +80,7 @@ public record WorkerConfig(
     if (price < 0 || price > 1000) {
       throw new Env.ConfigException("SANDMAN_PRICE_PER_HOUR must be between 0 and 1000");
     }
-    OperatorConfig operator = new OperatorConfig(
+    OperatorConfig operatorSettings = new OperatorConfig(
         defaults,
         env.getDuration("SANDMAN_MIN_IDLE_TIMEOUT", standard.minIdleTimeout()),
         env.getDuration("SANDMAN_MAX_IDLE_TIMEOUT", standard.maxIdleTimeout()),
@@ -77,6 +90,19 @@ public record WorkerConfig(
         env.getDuration("SANDMAN_KILL_WARNING_LEAD", standard.killWarningLead()),
         !urls.isEmpty(),
         price);
+    OperatorConfig operator = operatorSettings;
+    PrePauseHook hook = prePauseHook(env, plainHttp);
+    if (hook != null) {
+      java.time.Duration wait = env.getDuration("SANDMAN_PRE_PAUSE_WAIT", java.time.Duration.ofSeconds(60));
+      java.time.Duration deferFor = env.getDuration("SANDMAN_PRE_PAUSE_DEFER", java.time.Duration.ofMinutes(5));
+      if (wait.compareTo(java.time.Duration.ofSeconds(1)) < 0 || wait.compareTo(MAX_PRE_PAUSE_WAIT) > 0) {
+        throw new Env.ConfigException("SANDMAN_PRE_PAUSE_WAIT must be between 1s and " + MAX_PRE_PAUSE_WAIT.toSeconds() + "s");
+      }
+      if (deferFor.compareTo(java.time.Duration.ofSeconds(1)) < 0 || deferFor.compareTo(java.time.Duration.ofHours(1)) > 0) {
+        throw new Env.ConfigException("SANDMAN_PRE_PAUSE_DEFER must be between 1s and 1h");
+      }
+      operator = operator.withPrePause(new OperatorConfig.PrePause(wait, deferFor));
+    }
     if (operator.minIdleTimeout().compareTo(operator.maxIdleTimeout()) > 0) {
       throw new Env.ConfigException("SANDMAN_MIN_IDLE_TIMEOUT is above SANDMAN_MAX_IDLE_TIMEOUT");
     }
@@ -97,7 +123,26 @@ public record WorkerConfig(
         urls,
         secrets,
         virtual,
-        futexHashSlots(env, maxWorkflowThreads, virtual));
+        futexHashSlots(env, maxWorkflowThreads, virtual),
+        SweepConfig.fromEnv(env),
+        hook);
+  }
+
+  /** SANDMAN_PRE_PAUSE_URL and SANDMAN_PRE_PAUSE_SECRET (16+ characters), both or neither. */
+  private static PrePauseHook prePauseHook(Env env, boolean plainHttp) {
+    String url = env.get("SANDMAN_PRE_PAUSE_URL", null);
+    if (url == null || url.isBlank()) {
+      return null;
+    }
+    String refusal = SafeUrls.refusal(url, plainHttp);
+    if (refusal != null) {
+      throw new Env.ConfigException("SANDMAN_PRE_PAUSE_URL: " + refusal);
+    }
+    String secret = env.get("SANDMAN_PRE_PAUSE_SECRET", null);
+    if (secret == null || secret.length() < 16) {
+      throw new Env.ConfigException("SANDMAN_PRE_PAUSE_SECRET (16+ characters) is required with SANDMAN_PRE_PAUSE_URL");
+    }
+    return new PrePauseHook(url, secret);
   }
 
   /**
@@ -134,12 +179,17 @@ public record WorkerConfig(
 
   public WorkerConfig withE2b(E2bConfig e2b) {
     return new WorkerConfig(taskQueue, e2b, healthHost, healthPort, workflowCacheSize, maxWorkflowThreads,
-        maxConcurrentWorkflowTasks, maxConcurrentActivities, workflowPollers, activityPollers, operator, webhookUrls, webhookSecrets, virtualWorkflowThreads, futexHashSlots);
+        maxConcurrentWorkflowTasks, maxConcurrentActivities, workflowPollers, activityPollers, operator, webhookUrls, webhookSecrets, virtualWorkflowThreads, futexHashSlots, sweep, prePause);
+  }
+
+  public WorkerConfig withSweep(SweepConfig newSweep) {
+    return new WorkerConfig(taskQueue, e2b, healthHost, healthPort, workflowCacheSize, maxWorkflowThreads,
+        maxConcurrentWorkflowTasks, maxConcurrentActivities, workflowPollers, activityPollers, operator, webhookUrls, webhookSecrets, virtualWorkflowThreads, futexHashSlots, newSweep, prePause);
   }
 
   public WorkerConfig withHealthPort(int port) {
     return new WorkerConfig(taskQueue, e2b, healthHost, port, workflowCacheSize, maxWorkflowThreads,
-        maxConcurrentWorkflowTasks, maxConcurrentActivities, workflowPollers, activityPollers, operator, webhookUrls, webhookSecrets, virtualWorkflowThreads, futexHashSlots);
+        maxConcurrentWorkflowTasks, maxConcurrentActivities, workflowPollers, activityPollers, operator, webhookUrls, webhookSecrets, virtualWorkflowThreads, futexHashSlots, sweep, prePause);
   }
 
   /** The operator's defaults replaced field by field by {@code overrides} (dev mode's flags). */
@@ -149,15 +199,16 @@ public record WorkerConfig(
     }
     OperatorConfig o = operator;
     OperatorConfig changed = new OperatorConfig(overrides.over(o.defaults()), o.minIdleTimeout(), o.maxIdleTimeout(),
-        o.maxPausedRetention(), o.maxHold(), o.pauseWarningLead(), o.killWarningLead(), o.events(), o.pricePerHour());
+        o.maxPausedRetention(), o.maxHold(), o.pauseWarningLead(), o.killWarningLead(), o.events(), o.pricePerHour(), o.prePause());
     return new WorkerConfig(taskQueue, e2b, healthHost, healthPort, workflowCacheSize, maxWorkflowThreads,
-        maxConcurrentWorkflowTasks, maxConcurrentActivities, workflowPollers, activityPollers, changed, webhookUrls, webhookSecrets, virtualWorkflowThreads, futexHashSlots);
+        maxConcurrentWorkflowTasks, maxConcurrentActivities, workflowPollers, activityPollers, changed, webhookUrls, webhookSecrets, virtualWorkflowThreads, futexHashSlots, sweep, prePause);
   }
 
   @Override
   public String toString() {
     return "WorkerConfig[taskQueue=" + taskQueue + ", e2b=" + e2b + ", webhooks=" + webhookUrls.size()
-        + ", webhookSecrets=" + webhookSecrets.size() + " <set>, operator=" + operator + "]";
+        + ", webhookSecrets=" + webhookSecrets.size() + " <set>, operator=" + operator + ", sweep=" + sweep
+        + ", prePause=" + (prePause == null ? "none" : "<set>") + "]";
   }
 
   private static List<String> list(String commaSeparated) {

@@ -135,6 +135,42 @@ class HistoryRecorder {
     }
   }
 
+  /**
+   * Version "work-aware": a busy sandbox's pause put off (busy), then the pre-pause hook's 409 (put off
+   * once) and its 204 before the pause; and one sweep.
+   */
+  @Test
+  void recordWorkAware() throws Exception {
+    Assumptions.assumeTrue(Boolean.getBoolean("sandman.recordHistories"), "set -Dsandman.recordHistories=true");
+    String secret = "hook-secret-0123456789";
+    try (HookReceiver app = new HookReceiver(secret);
+         SandmanTestEnv t = SandmanTestEnv.withPrePauseHook(app.url(), secret,
+             new dev.sandman.workflows.OperatorConfig.PrePause(Duration.ofSeconds(30), Duration.ofMinutes(5)))) {
+      app.answer(409, 0).answer(204, 0);
+      String id = t.newSandbox();
+      t.sim.setCpu(id, 90);
+      SandboxWorkflow w = t.track(id, new Policy(Duration.ofMinutes(1), null, null, null, 50, Duration.ofHours(1)));
+      t.sleep(Duration.ofSeconds(70));
+      t.awaitState(id, s -> s.transitions().stream().anyMatch(tr -> tr.cause() == dev.sandman.workflows.Cause.BUSY),
+          Duration.ofMillis(100), 50);
+      t.sim.setCpu(id, 1);
+      t.sleep(Duration.ofMinutes(7));
+      t.awaitState(id, s -> s.state() == dev.sandman.workflows.SandboxState.PAUSED, Duration.ofMillis(200), 50);
+      w.kill(ChangeRequest.none());
+      t.result(id);
+      Files.writeString(DIR.resolve("work-aware-busy-pre-pause.json"), t.history(id).toJson(true));
+      t.sim.createSandbox("base", Duration.ofMinutes(5), true, java.util.Map.of("projectId", "p9"));
+      t.sleep(Duration.ofMinutes(11));
+      t.sweep(new dev.sandman.workflows.SweepOrder("adopt", java.util.Map.of(), false, null));
+      var sweeps = t.env.getWorkflowServiceStubs().blockingStub().listClosedWorkflowExecutions(
+          io.temporal.api.workflowservice.v1.ListClosedWorkflowExecutionsRequest.newBuilder()
+              .setNamespace(t.client.getOptions().getNamespace()).build()).getExecutionsList().stream()
+          .filter(e -> e.getType().getName().equals(dev.sandman.workflows.Sandman.SWEEP_WORKFLOW_TYPE)).toList();
+      Files.writeString(DIR.resolve("sweep-adopt.json"),
+          t.client.fetchHistory(sweeps.get(0).getExecution().getWorkflowId()).toJson(true));
+    }
+  }
+
   /** A create: E2B's create, the track, and a create whose track is refused and undone. */
   @Test
   void recordCreate() throws Exception {

@@ -36,7 +36,8 @@ class ReplayTest {
           TestEnvironmentOptions.newBuilder()
               .setWorkflowClientOptions(WorkflowClientOptions.newBuilder().setDataConverter(SandmanJson.dataConverter()).build())
               .build())) {
-        WorkflowReplayer.replayWorkflowExecution(history, env, SandboxWorkflowImpl.class, CreateSandboxWorkflowImpl.class);
+        WorkflowReplayer.replayWorkflowExecution(history, env, SandboxWorkflowImpl.class, CreateSandboxWorkflowImpl.class,
+            dev.sandman.workflows.SweepWorkflowImpl.class);
       }
     }));
   }

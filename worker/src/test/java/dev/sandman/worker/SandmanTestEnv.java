@@ -57,24 +57,36 @@ public final class SandmanTestEnv implements AutoCloseable {
 
   /** With the operator configuration a worker would read, and webhooks (none: events off). */
   public SandmanTestEnv(E2bSimulator.Options simOptions, OperatorConfig operator, List<String> webhookUrls, String webhookSecret) {
-    this(simOptions, operator, webhookUrls, webhookSecret, true, Duration.ofSeconds(10), Duration.ofSeconds(20));
+    this(simOptions, operator, webhookUrls, webhookSecret, true, Duration.ofSeconds(10), Duration.ofSeconds(20), null);
   }
+
+  /** With the operator's pre-pause hook at {@code url}, signed with {@code secret}. */
+  public static SandmanTestEnv withPrePauseHook(String url, String secret, OperatorConfig.PrePause settings) {
+    return new SandmanTestEnv(E2bSimulator.Options.defaults().withPauseMillisPerGiB(0), OperatorConfig.standard().withPrePause(settings),
+        List.of(), null, true, Duration.ofSeconds(10), Duration.ofSeconds(20), new WorkerConfig.PrePauseHook(url, secret));
+  }
+
+  /** The settings the sweep reads when an order leaves them to the operator. */
+  public static final SweepConfig SWEEP = new SweepConfig(null, dev.sandman.workflows.SweepOrder.REPORT, Duration.ofMinutes(10),
+      List.of("sandmanProjectId", "projectId"), List.of("sandmanUserId", "userId"), "adopted", "unknown", 50);
 
   /** With E2B client timeouts of the test's choosing (a slow E2B answer past them is a fault to test). */
   public static SandmanTestEnv withE2bTimeouts(E2bSimulator.Options simOptions, Duration request, Duration pause) {
-    return new SandmanTestEnv(simOptions, OperatorConfig.standard(), List.of(), null, true, request, pause);
+    return new SandmanTestEnv(simOptions, OperatorConfig.standard(), List.of(), null, true, request, pause, null);
   }
 
   /** No worker until the test starts some with {@link #startWorker(String)}: for crash and load-sharing tests. */
   public static SandmanTestEnv withWorkersByHand(E2bSimulator.Options simOptions) {
-    return new SandmanTestEnv(simOptions, OperatorConfig.standard(), List.of(), null, false, Duration.ofSeconds(10), Duration.ofSeconds(20));
+    return new SandmanTestEnv(simOptions, OperatorConfig.standard(), List.of(), null, false, Duration.ofSeconds(10), Duration.ofSeconds(20), null);
   }
 
   private final OperatorConfig operator;
   private final EventActivities events;
+  private final WorkerConfig.PrePauseHook hook;
 
   private SandmanTestEnv(E2bSimulator.Options simOptions, OperatorConfig operator, List<String> webhookUrls, String webhookSecret,
-      boolean defaultWorker, Duration requestTimeout, Duration pauseTimeout) {
+      boolean defaultWorker, Duration requestTimeout, Duration pauseTimeout, WorkerConfig.PrePauseHook hook) {
+    this.hook = hook;
     TestEnvironmentOptions.Builder options =
         TestEnvironmentOptions.newBuilder()
             .setWorkflowClientOptions(
@@ -99,8 +111,12 @@ public final class SandmanTestEnv implements AutoCloseable {
   }
 
   private void register(Worker worker) {
-    SandmanWorker.register(worker, new E2bSandboxActivities(e2b, testClock()),
-        new WorkerOperatorActivities(operator, env.getWorkflowClient(), TASK_QUEUE), events);
+    WorkerOperatorActivities operatorActivities = new WorkerOperatorActivities(operator, env.getWorkflowClient(), TASK_QUEUE);
+    dev.sandman.workflows.PrePauseActivities prePause = hook == null
+        ? event -> { throw new IllegalStateException("no pre-pause hook"); }
+        : new dev.sandman.activities.PrePauseHookActivities(hook.url(), hook.secret(), testClock());
+    SandmanWorker.register(worker, new E2bSandboxActivities(e2b, testClock()), operatorActivities, events, prePause,
+        new FleetSweep(e2b, env.getWorkflowClient(), operatorActivities::track, SWEEP, testClock()));
   }
 
   /**
@@ -182,6 +198,13 @@ public final class SandmanTestEnv implements AutoCloseable {
                 .build());
     WorkflowClient.start(workflow::run, spec);
     return workflow;
+  }
+
+  /** Runs one sweep as the schedule would, and waits for its report. */
+  public dev.sandman.workflows.SweepReport sweep(dev.sandman.workflows.SweepOrder order) {
+    dev.sandman.workflows.SweepWorkflow sweep = client.newWorkflowStub(dev.sandman.workflows.SweepWorkflow.class,
+        WorkflowOptions.newBuilder().setWorkflowId(Sandman.SWEEP_BY_HAND_PREFIX + java.util.UUID.randomUUID()).setTaskQueue(TASK_QUEUE).build());
+    return sweep.run(order);
   }
 
   public SandboxWorkflow workflow(String sandboxId) {

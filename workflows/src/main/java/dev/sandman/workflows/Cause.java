@@ -22,6 +22,10 @@ public enum Cause {
   RECONCILE("reconcile"),
   /** E2B told of a change, and the look it led to found running a sandbox the workflow had paused (an app connected). */
   E2B_RESUMED("e2b-resumed"),
+  /** The idle deadline came, but E2B's metrics showed the sandbox's CPU busy: the pause was put off. */
+  BUSY("busy"),
+  /** The pre-pause hook answered 409: the pause was put off once. */
+  PRE_PAUSE_DEFERRED("pre-pause-deferred"),
   /** A transition failed; the sandbox is back in its previous state. */
   ERROR("error");
 

@@ -44,6 +44,21 @@ final class E2bCalls {
         .build());
   }
 
+  /** The CPU reading is a hint: one quick try, and no reading (the sandbox counts as quiet) if E2B cannot say. */
+  private final SandboxActivities hint = Workflow.newActivityStub(SandboxActivities.class, ActivityOptions.newBuilder()
+      .setStartToCloseTimeout(Duration.ofSeconds(20))
+      .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(2).build())
+      .build());
+
+  CpuReading cpu(String sandboxId, long windowSeconds) {
+    try {
+      return hint.cpu(sandboxId, windowSeconds);
+    } catch (ActivityFailure failure) {
+      Workflow.getLogger(E2bCalls.class).warn("sandbox {}: E2B metrics unreadable ({}); counted as quiet", sandboxId, message(failure));
+      return null;
+    }
+  }
+
   Answer call(Step step, String sandboxId, long backstopSeconds) {
     try {
       E2bView view = switch (step.kind()) {

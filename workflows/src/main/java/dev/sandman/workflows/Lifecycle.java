@@ -52,6 +52,18 @@ public final class Lifecycle {
   boolean e2bNoticed;
   /** The ids of the last notices taken, so one delivered twice is taken once. */
   java.util.List<String> e2bNoticeIds = new java.util.ArrayList<>();
+  /** An idle pause is put off until then (the sandbox was busy, or the pre-pause hook asked for time). */
+  Instant pauseDeferredUntil;
+  /** The first time, since the last activity, that E2B's metrics found the sandbox busy at its deadline. */
+  Instant busySince;
+  /** E2B's metrics were read and found the sandbox quiet (or could not tell) at then. */
+  Instant cpuQuietAt;
+  /** The pre-pause hook was asked, and did not put the pause off, at then. */
+  Instant prePauseAskedAt;
+  /** The hook put off this idle spell's pause once already. */
+  boolean prePauseDeferred;
+  /** The hook's last answer. */
+  PrePauseAnswer lastPrePause;
   /** After a failed E2B call, automatic E2B work waits until then. */
   Instant e2bRetryAt;
   int e2bFailuresInARow;
@@ -104,6 +116,9 @@ public final class Lifecycle {
       return null;
     }
     Instant deadline = lastActivityAt.plus(policy.idleTimeout());
+    if (pauseDeferredUntil != null && pauseDeferredUntil.isAfter(deadline)) {
+      deadline = pauseDeferredUntil;
+    }
     for (Hold hold : holds) {
       if (hold.expiresAt().isAfter(deadline)) {
         deadline = hold.expiresAt();
@@ -193,6 +208,13 @@ public final class Lifecycle {
     return retention == null || (lifetime != null && !lifetime.isAfter(retention)) ? Cause.LIFETIME : Cause.RETENTION;
   }
 
+  /** A new idle spell begins (activity, or a pause or resume): what was put off for the last one is done with. */
+  void newIdleSpell() {
+    pauseDeferredUntil = null;
+    busySince = null;
+    prePauseDeferred = false;
+  }
+
   /** Whether activity stamped {@code at} should wake the sandbox from a pause at {@code now}. */
   public boolean wakesFromPause(Instant at, Instant now) {
     Instant floor = now.minus(policy.idleTimeout());
@@ -214,7 +236,7 @@ public final class Lifecycle {
         lastActivityAt, pauseDeadline(), killDeadline(), killCause(), state == SandboxState.RUNNING ? e2bEndAt : null,
         policy, new Counters(pauses, resumes, activitySignals, staleSignals, e2bCalls, runs), List.copyOf(transitions),
         lastError, pauseWarningAt(), killWarningAt(), activeHolds(now), usage(now), sandboxPolicy, projectPolicy,
-        outbox.size(), activityDueBy());
+        outbox.size(), activityDueBy(), lastPrePause);
   }
 
   /**

@@ -17,7 +17,25 @@ public record OperatorConfig(
     @JsonProperty("pauseWarningLead") Duration pauseWarningLead,
     @JsonProperty("killWarningLead") Duration killWarningLead,
     @JsonProperty("events") boolean events,
-    @JsonProperty("pricePerHour") double pricePerHour) {
+    @JsonProperty("pricePerHour") double pricePerHour,
+    @JsonProperty("prePause") PrePause prePause) {
+
+  /**
+   * The operator's pre-pause hook, without its URL or secret (they stay on the worker): how long a
+   * pause waits for the app's answer, and how long a 409 puts an idle pause off (once).
+   */
+  public record PrePause(@JsonProperty("wait") Duration waitFor, @JsonProperty("deferFor") Duration deferFor) {}
+
+  public OperatorConfig(Policy defaults, Duration minIdleTimeout, Duration maxIdleTimeout, Duration maxPausedRetention,
+      Duration maxHold, Duration pauseWarningLead, Duration killWarningLead, boolean events, double pricePerHour) {
+    this(defaults, minIdleTimeout, maxIdleTimeout, maxPausedRetention, maxHold, pauseWarningLead, killWarningLead, events,
+        pricePerHour, null);
+  }
+
+  public OperatorConfig withPrePause(PrePause hook) {
+    return new OperatorConfig(defaults, minIdleTimeout, maxIdleTimeout, maxPausedRetention, maxHold, pauseWarningLead,
+        killWarningLead, events, pricePerHour, hook);
+  }
 
   /** E2B's default sandbox (2 vCPU, 0.5 GiB): about $0.109 per running hour. */
   public static final double E2B_DEFAULT_PRICE_PER_HOUR = 0.109;
@@ -35,7 +53,9 @@ public record OperatorConfig(
         clamp(merged.idleTimeout(), minIdleTimeout, maxIdleTimeout),
         clamp(merged.pausedRetention(), null, maxPausedRetention),
         merged.maxLifetime(),
-        clamp(merged.holdCap(), null, maxHold));
+        clamp(merged.holdCap(), null, maxHold),
+        merged.busyCpuPercent(),
+        merged.maxBusy());
   }
 
   private static Duration clamp(Duration value, Duration min, Duration max) {

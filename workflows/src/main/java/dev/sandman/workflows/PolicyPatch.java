@@ -10,10 +10,17 @@ public record PolicyPatch(
     @JsonProperty("pausedRetention") Duration pausedRetention,
     @JsonProperty("maxLifetime") Duration maxLifetime,
     @JsonProperty("clearMaxLifetime") Boolean clearMaxLifetime,
-    @JsonProperty("maxHold") Duration maxHold) {
+    @JsonProperty("maxHold") Duration maxHold,
+    @JsonProperty("busyCpuPercent") Integer busyCpuPercent,
+    @JsonProperty("maxBusy") Duration maxBusy) {
 
   public PolicyPatch(Duration idleTimeout, Duration pausedRetention, Duration maxLifetime, Boolean clearMaxLifetime) {
     this(idleTimeout, pausedRetention, maxLifetime, clearMaxLifetime, null);
+  }
+
+  public PolicyPatch(Duration idleTimeout, Duration pausedRetention, Duration maxLifetime, Boolean clearMaxLifetime,
+      Duration maxHold) {
+    this(idleTimeout, pausedRetention, maxLifetime, clearMaxLifetime, maxHold, null, null);
   }
 
   public static PolicyPatch idleTimeout(Duration idleTimeout) {
@@ -24,6 +31,6 @@ public record PolicyPatch(
   @JsonIgnore
   public boolean isEmpty() {
     return idleTimeout == null && pausedRetention == null && maxLifetime == null && maxHold == null
-        && !Boolean.TRUE.equals(clearMaxLifetime);
+        && busyCpuPercent == null && maxBusy == null && !Boolean.TRUE.equals(clearMaxLifetime);
   }
 }

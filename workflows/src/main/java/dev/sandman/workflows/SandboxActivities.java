@@ -32,6 +32,10 @@ public interface SandboxActivities {
   @ActivityMethod(name = "E2bKill")
   E2bView kill(String sandboxId);
 
+  /** E2B's CPU samples of the last {@code windowSeconds}, as a mean (no samples: an empty reading). */
+  @ActivityMethod(name = "E2bMetrics")
+  CpuReading cpu(String sandboxId, long windowSeconds);
+
   /** Move E2B's own end time of a running sandbox to now + timeoutSeconds. */
   @ActivityMethod(name = "E2bSetTimeout")
   E2bView setTimeout(String sandboxId, long timeoutSeconds);

@@ -34,6 +34,7 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
           .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(3).build())
           .build());
   private final E2bCalls e2b = new E2bCalls();
+  private final PrePauseHook prePause = new PrePauseHook();
 
   private final SandboxSpec spec;
   private final Lifecycle lc;
@@ -78,6 +79,7 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
       log.info("sandbox {} tracked (project {}, user {})", lc.sandboxId, lc.projectId, lc.userId);
     }
     boolean layered = Workflow.getVersion("operator-config", Workflow.DEFAULT_VERSION, 1) >= 1;
+    machine.watchWork(Workflow.getVersion("work-aware", Workflow.DEFAULT_VERSION, 1) >= 1);
     sleeper = new Sleeper(Workflow.getVersion("keep-timers", Workflow.DEFAULT_VERSION, 1) >= 1);
     outbox.turnOn(layered);
     if (layered) {
@@ -141,6 +143,8 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
         outbox.emit(step.event(), null, step.cause(), step.at());
       }
       case NOTHING -> { }
+      case CHECK_CPU -> machine.cpuRead(e2b.cpu(lc.sandboxId, machine.cpuWindowSeconds()), now());
+      case ASK_BEFORE_PAUSE -> carryOut(machine.prePauseAnswered(step, prePause.ask(pausingEvent(step)), now()));
       default -> {
         machine.calling(step, now());
         E2bCalls.Answer answer = e2b.call(step, lc.sandboxId, machine.backstopSeconds());
@@ -151,6 +155,12 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
         machine.answered(step, answer.view(), answer.error(), now());
       }
     }
+  }
+
+  private SandboxEvent pausingEvent(Step step) {
+    Instant now = now();
+    return new SandboxEvent(Workflow.randomUUID().toString(), SandboxEvent.PAUSING, lc.sandboxId, lc.projectId, lc.userId,
+        lc.state, now, null, step.cause(), now.plus(machine.prePauseWait()));
   }
 
   /** Sleeps until {@code until} (or the next event delivery), or until something wakes the loop. */
@@ -170,6 +180,11 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
     log.info("sandbox {}: {} -> {} ({})", lc.sandboxId, t.from(), t.to(), t.cause().wireName());
     Workflow.getMetricsScope().counter("sandman_sandbox_running_seconds").inc(move.runningMillis() / 1000);
     Workflow.getMetricsScope().counter("sandman_sandbox_paused_seconds").inc(move.pausedMillis() / 1000);
+    if (t.from() == t.to()) { // a pause put off: no state changed, nothing to index
+      outbox.emit(SandboxEvent.PAUSE_DEFERRED, t.from(), t.cause(), lc.pauseDeadline());
+      publisher.publish();
+      return;
+    }
     outbox.emit(SandboxEvent.TRANSITION, t.from(), t.cause(), null);
     if (!economy || t.to().isStable()) { // the attribute holds where a sandbox rests; the memo has the rest
       Workflow.upsertTypedSearchAttributes(Sandman.SA_STATE.valueSet(t.to().name()));

@@ -32,6 +32,13 @@ public final class Sandman {
   public static final String SIGNAL_JOIN = "join";
   public static final String SIGNAL_LEAVE = "leave";
 
+  /** The sweep: E2B's sandboxes against the tracked ones (orphans found, states reconciled). */
+  public static final String SWEEP_WORKFLOW_TYPE = "SandboxSweep";
+  /** The Temporal Schedule that runs the sweep; its runs' workflow ids start with it too. */
+  public static final String SWEEP_SCHEDULE_ID = "sandman-sweep";
+  /** A sweep run by hand (sandman adopt, POST /v1/sweeps). */
+  public static final String SWEEP_BY_HAND_PREFIX = "sandman-sweep-by-hand-";
+
   public static final SearchAttributeKey<String> SA_STATE = SearchAttributeKey.forKeyword("SandboxState");
   public static final SearchAttributeKey<String> SA_PROJECT_ID = SearchAttributeKey.forKeyword("SandboxProjectId");
   public static final SearchAttributeKey<String> SA_USER_ID = SearchAttributeKey.forKeyword("SandboxUserId");
@@ -40,6 +47,13 @@ public final class Sandman {
   /** Every custom search attribute the workflow sets; all Keyword. */
   public static final List<SearchAttributeKey<String>> SEARCH_ATTRIBUTES =
       List.of(SA_STATE, SA_PROJECT_ID, SA_USER_ID, SA_TEMPLATE);
+
+  /** E2B ids and app ids: letters, digits and a few separators; no paths, spaces or control chars. */
+  public static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}");
+
+  public static boolean isValidId(String value) {
+    return value != null && ID.matcher(value).matches();
+  }
 
   public static String workflowId(String sandboxId) {
     return WORKFLOW_ID_PREFIX + sandboxId;

@@ -18,6 +18,10 @@ public record Step(Kind kind, Cause cause, Instant at, String event) {
     EXTEND_BACKSTOP("setTimeout"),
     /** Ask E2B what it has: once, when tracking starts. */
     LOOK("describe"),
+    /** Read E2B's CPU metrics at the idle deadline: a busy sandbox is not idle. */
+    CHECK_CPU("metrics"),
+    /** Tell the app's pre-pause hook a pause is coming, and wait (bounded) for its answer. */
+    ASK_BEFORE_PAUSE(null),
     /** Tell the webhooks a pause or kill is near. */
     WARN(null),
     /** Nothing is due before {@code at}. */
@@ -52,6 +56,14 @@ public record Step(Kind kind, Cause cause, Instant at, String event) {
   /** A look E2B's notice asked for: what it finds that the workflow did not cause, E2B did behind its back. */
   public static Step lookOnNotice() {
     return new Step(Kind.LOOK, Cause.E2B_RESUMED, null, null);
+  }
+
+  public static Step checkCpu() {
+    return new Step(Kind.CHECK_CPU, Cause.IDLE, null, null);
+  }
+
+  public static Step askBeforePause(Cause cause) {
+    return new Step(Kind.ASK_BEFORE_PAUSE, cause, null, null);
   }
 
   public static Step look() {
