@@ -16,6 +16,10 @@ export interface Policy {
   maxLifetime?: string | null;
   /** ISO-8601 duration, e.g. PT10M */
   maxHold?: string;
+  /** With 1-100, the idle decision reads E2B's CPU metric at the deadline: a sandbox whose mean CPU over the last two minutes is at or above it is not idle and its pause is put off (cause busy). 0 turns the check off. */
+  busyCpuPercent?: number;
+  /** How long in a row a busy sandbox's pause may be put off (default PT2H), ISO-8601 */
+  maxBusy?: string;
 }
 
 export interface PolicyPatch {
@@ -28,6 +32,10 @@ export interface PolicyPatch {
   clearMaxLifetime?: boolean;
   /** ISO-8601 duration, e.g. PT10M */
   maxHold?: string;
+  /** With 1-100, the idle decision reads E2B's CPU metric at the deadline: a sandbox whose mean CPU over the last two minutes is at or above it is not idle and its pause is put off (cause busy). 0 turns the check off. */
+  busyCpuPercent?: number;
+  /** How long in a row a busy sandbox's pause may be put off (default PT2H), ISO-8601 */
+  maxBusy?: string;
 }
 
 export interface TrackRequest {
@@ -44,7 +52,7 @@ export interface Transition {
   to?: "RUNNING" | "PAUSING" | "PAUSED" | "RESUMING" | "KILLED";
   /** RFC 3339 time */
   at?: string;
-  cause?: "track" | "idle" | "request" | "activity" | "retention" | "lifetime" | "sandbox-gone" | "reconcile" | "e2b-resumed" | "error";
+  cause?: "track" | "idle" | "request" | "activity" | "retention" | "lifetime" | "sandbox-gone" | "reconcile" | "e2b-resumed" | "busy" | "pre-pause-deferred" | "error";
   /** the reason a pause, resume or kill request gave */
   reason?: string;
 }
@@ -83,7 +91,7 @@ export interface SandboxStatus {
   pauseDeadline?: string;
   /** When a retention or lifetime kill is scheduled */
   killDeadline?: string;
-  killCause?: "track" | "idle" | "request" | "activity" | "retention" | "lifetime" | "sandbox-gone" | "reconcile" | "e2b-resumed" | "error";
+  killCause?: "track" | "idle" | "request" | "activity" | "retention" | "lifetime" | "sandbox-gone" | "reconcile" | "e2b-resumed" | "busy" | "pre-pause-deferred" | "error";
   /** While RUNNING: E2B's own backstop timeout */
   e2bEndAt?: string;
   policy: Policy;
@@ -102,6 +110,7 @@ export interface SandboxStatus {
   eventsPending?: number;
   /** While RUNNING: when newer activity must have reached the workflow to keep the sandbox from pausing (or warning); clients hold touches and send the newest shortly before */
   activityDueBy?: string;
+  prePause?: PrePauseAnswer;
 }
 
 export interface SandboxSummary {
@@ -178,4 +187,70 @@ export interface BrowserToken {
 export interface E2bEventOutcome {
   accepted: boolean;
   outcome: string;
+}
+
+/** What the operator's pre-pause hook answered before the last pause it was asked about */
+export interface PrePauseAnswer {
+  /** RFC 3339 time */
+  at?: string;
+  cause?: "idle" | "request";
+  /** ok: 2xx; deferred: 409, the idle pause put off once; refused: a 409 the pause went ahead after (a second one, or a requested pause); failed: any other answer or none; timeout: no answer in the hook's wait */
+  outcome?: "ok" | "deferred" | "refused" | "failed" | "timeout";
+  detail?: string;
+}
+
+export interface SweepOrder {
+  /** What to do with E2B sandboxes no workflow tracks; absent: the operator's SANDMAN_ORPHANS */
+  orphans?: "report" | "adopt" | "kill";
+  /** Only E2B sandboxes carrying every pair */
+  metadata?: Record<string, string>;
+  /** Say what would be done; change nothing */
+  dryRun?: boolean;
+  /** Orphans started (E2B's startedAt) less than this ago are left alone; absent: SANDMAN_ORPHAN_GRACE */
+  grace?: string;
+}
+
+export interface SweepItem {
+  sandboxId?: string;
+  e2bState?: "running" | "paused";
+  sandmanState?: "RUNNING" | "PAUSING" | "PAUSED" | "RESUMING" | "KILLED";
+  outcome?: "reconciled" | "missing" | "young" | "reported" | "adopted" | "would-adopt" | "killed" | "would-kill" | "refused";
+  projectId?: string;
+  userId?: string;
+  /** RFC 3339 time */
+  startedAt?: string;
+  detail?: string;
+}
+
+export interface SweepReport {
+  /** RFC 3339 time */
+  startedAt: string;
+  /** RFC 3339 time */
+  finishedAt: string;
+  orphanPolicy: "report" | "adopt" | "kill";
+  dryRun: boolean;
+  /** E2B list pages read */
+  e2bPages: number;
+  /** E2B sandboxes listed (running and paused) */
+  e2bListed: number;
+  /** open sandbox workflows */
+  tracked: number;
+  /** tracked sandboxes whose E2B state differed from their status: each given a notice */
+  reconciled: number;
+  /** tracked sandboxes E2B no longer lists (unfiltered sweeps only): each given a notice */
+  missing: number;
+  /** E2B sandboxes no workflow tracks */
+  orphans: number;
+  /** orphans within their grace, left alone */
+  young: number;
+  /** orphans now tracked */
+  adopted: number;
+  /** orphans killed */
+  killed: number;
+  /** orphans that could not be adopted or killed (see items) */
+  refused: number;
+  /** times E2B answered 429 and the sweep waited as its Retry-After asked */
+  rateLimited: number;
+  /** At most 200 of the sandboxes acted on or reported; the counts are whole */
+  items: SweepItem[];
 }

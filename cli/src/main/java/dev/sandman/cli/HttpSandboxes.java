@@ -25,6 +25,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import dev.sandman.workflows.SweepOrder;
+import dev.sandman.workflows.SweepReport;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -103,7 +105,7 @@ final class HttpSandboxes implements Sandboxes {
   public SandboxStatus setPolicy(String sandboxId, PolicyPatch patch) {
     return read(send("PUT", "/v1/sandboxes/" + path(sandboxId) + "/policy", fields("idleTimeout", patch.idleTimeout(),
         "pausedRetention", patch.pausedRetention(), "maxLifetime", patch.maxLifetime(), "clearMaxLifetime", patch.clearMaxLifetime(),
-        "maxHold", patch.maxHold())), SandboxStatus.class);
+        "maxHold", patch.maxHold(), "busyCpuPercent", patch.busyCpuPercent(), "maxBusy", patch.maxBusy())), SandboxStatus.class);
   }
 
   @Override
@@ -123,7 +125,8 @@ final class HttpSandboxes implements Sandboxes {
       return read(send("DELETE", at, null), ProjectStatus.class);
     }
     return read(send("PUT", at, fields("idleTimeout", layer.idleTimeout(), "pausedRetention", layer.pausedRetention(),
-        "maxLifetime", layer.maxLifetime(), "maxHold", layer.maxHold())), ProjectStatus.class);
+        "maxLifetime", layer.maxLifetime(), "maxHold", layer.maxHold(), "busyCpuPercent", layer.busyCpuPercent(),
+        "maxBusy", layer.maxBusy())), ProjectStatus.class);
   }
 
   @Override
@@ -135,6 +138,12 @@ final class HttpSandboxes implements Sandboxes {
   public Report report(ListQuery filter) {
     return read(send("GET", "/v1/report" + query(fields("projectId", filter.projectId(), "userId", filter.userId())), null),
         Report.class);
+  }
+
+  @Override
+  public SweepReport sweep(SweepOrder order) {
+    return read(send("POST", "/v1/sweeps", fields("orphans", order.orphans(), "metadata", order.metadata(), "dryRun", order.dryRun(),
+        "grace", order.grace())), SweepReport.class);
   }
 
   /** Reads the stream on a thread of its own until it ends or the subscription is closed. */
@@ -226,7 +235,7 @@ final class HttpSandboxes implements Sandboxes {
   }
 
   private HttpRequest.Builder request(String method, String at, Object body) {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url + at)).timeout(Duration.ofMinutes(2))
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url + at)).timeout(Duration.ofMinutes(30)) // a sweep of a large fleet takes minutes
         .header("Authorization", "Bearer " + token);
     try {
       if (body == null) {

@@ -50,6 +50,10 @@ final class Output {
       status.holds().forEach(h -> rows.add(List.of("hold", h.holdId() + " until " + h.expiresAt() + " (" + until(h.expiresAt()) + ")"
           + (h.reason() == null ? "" : ", " + h.reason()))));
     }
+    if (status.prePause() != null) {
+      rows.add(List.of("pre-pause hook", status.prePause().at() + " " + status.prePause().outcome()
+          + (status.prePause().detail() == null ? "" : " (" + status.prePause().detail() + ")")));
+    }
     if (status.lastError() != null) {
       rows.add(List.of("last error", status.lastError().at() + " " + status.lastError().operation() + ": " + status.lastError().message()));
     }
@@ -60,6 +64,30 @@ final class Output {
       transitions.add(List.of(t.at().toString(), t.from() == null ? "-" : t.from().name(), t.to().name(), t.cause().wireName()));
     }
     table(List.of("AT", "FROM", "TO", "CAUSE"), transitions);
+  }
+
+  /** What a sweep found and did: a line of counts, then the sandboxes it acted on or reported. */
+  void sweep(dev.sandman.workflows.SweepReport report) {
+    if (json) {
+      json(report);
+      return;
+    }
+    List<List<String>> rows = new ArrayList<>();
+    for (dev.sandman.workflows.SweepReport.Item item : report.items()) {
+      rows.add(List.of(item.sandboxId(), text(item.e2bState()), text(item.sandmanState()), item.outcome(), text(item.projectId()),
+          text(item.userId()), text(item.detail())));
+    }
+    table(List.of("SANDBOX", "E2B", "SANDMAN", "OUTCOME", "PROJECT", "USER", "DETAIL"), rows);
+    int left = report.orphans() + report.reconciled() + report.missing() - report.items().size();
+    if (left > 0) {
+      out.println("(" + left + " more not listed; --json has the same counts)");
+    }
+    out.printf("%s%s (%s), %d tracked: %d reconciled, %d missing; orphans %d: %d adopted, %d killed, "
+            + "%d too young, %d refused (%s ms)%n",
+        report.dryRun() ? "dry run: " : "", count(report.e2bListed(), "E2B sandbox", "E2B sandboxes"),
+        count(report.e2bPages(), "page", "pages"), report.tracked(), report.reconciled(),
+        report.missing(), report.orphans(), report.adopted(), report.killed(), report.young(), report.refused(),
+        Duration.between(report.startedAt(), report.finishedAt()).toMillis());
   }
 
   /** One line per event: when, what, and the deadline that matters in that state. */
@@ -163,6 +191,12 @@ final class Output {
     }
     if (policy.maxHold() != null) {
       parts.add("max hold " + duration(policy.maxHold()));
+    }
+    if (policy.busyCpuPercent() != null) {
+      parts.add(policy.busyCpuPercent() == 0 ? "busy check off" : "busy at CPU >= " + policy.busyCpuPercent() + "%"
+          + (policy.maxBusy() != null ? " for at most " + duration(policy.maxBusy()) : ""));
+    } else if (policy.maxBusy() != null) {
+      parts.add("max busy " + duration(policy.maxBusy()));
     }
     return parts.isEmpty() ? "(operator defaults)" : String.join(", ", parts);
   }

@@ -234,12 +234,16 @@ public final class SandmanCli {
       @Option(names = "--idle-timeout", paramLabel = "DURATION") String idleTimeout,
       @Option(names = "--paused-retention", paramLabel = "DURATION") String retention,
       @Option(names = "--max-lifetime", paramLabel = "DURATION") String lifetime,
-      @Option(names = "--no-max-lifetime", description = "remove the lifetime limit") boolean noLifetime) {
-    if (idleTimeout == null && retention == null && lifetime == null && !noLifetime) {
-      throw SandmanException.invalid("policy", "give at least one of --idle-timeout, --paused-retention, --max-lifetime, --no-max-lifetime");
+      @Option(names = "--no-max-lifetime", description = "remove the lifetime limit") boolean noLifetime,
+      @Option(names = "--busy-cpu-percent", paramLabel = "PERCENT",
+          description = "not idle while E2B's CPU metric stays at or above it (0: off)") Integer busyCpuPercent,
+      @Option(names = "--max-busy", paramLabel = "DURATION", description = "longest a busy sandbox's pause is put off") String maxBusy) {
+    if (idleTimeout == null && retention == null && lifetime == null && !noLifetime && busyCpuPercent == null && maxBusy == null) {
+      throw SandmanException.invalid("policy",
+          "give at least one of --idle-timeout, --paused-retention, --max-lifetime, --no-max-lifetime, --busy-cpu-percent, --max-busy");
     }
     PolicyPatch patch = new PolicyPatch(duration("--idle-timeout", idleTimeout), duration("--paused-retention", retention),
-        duration("--max-lifetime", lifetime), noLifetime ? Boolean.TRUE : null);
+        duration("--max-lifetime", lifetime), noLifetime ? Boolean.TRUE : null, null, busyCpuPercent, duration("--max-busy", maxBusy));
     output().status(connection().client.setPolicy(sandboxId, patch));
     return OK;
   }
@@ -266,18 +270,42 @@ public final class SandmanCli {
       @Option(names = "--paused-retention", paramLabel = "DURATION") String retention,
       @Option(names = "--max-lifetime", paramLabel = "DURATION") String lifetime,
       @Option(names = "--max-hold", paramLabel = "DURATION") String maxHold,
+      @Option(names = "--busy-cpu-percent", paramLabel = "PERCENT") Integer busyCpuPercent,
+      @Option(names = "--max-busy", paramLabel = "DURATION") String maxBusy,
       @Option(names = "--clear", description = "remove the project's layer") boolean clear) {
     dev.sandman.workflows.ProjectStatus status;
     if (clear) {
       status = connection().client.setProjectPolicy(projectId, null);
-    } else if (idleTimeout == null && retention == null && lifetime == null && maxHold == null) {
+    } else if (idleTimeout == null && retention == null && lifetime == null && maxHold == null && busyCpuPercent == null
+        && maxBusy == null) {
       status = connection().client.projectStatus(projectId);
     } else {
       status = connection().client.setProjectPolicy(projectId, new Policy(duration("--idle-timeout", idleTimeout),
-          duration("--paused-retention", retention), duration("--max-lifetime", lifetime), duration("--max-hold", maxHold)));
+          duration("--paused-retention", retention), duration("--max-lifetime", lifetime), duration("--max-hold", maxHold),
+          busyCpuPercent, duration("--max-busy", maxBusy)));
     }
     output().message("project " + status.projectId() + ": policy " + Output.policy(status.policy())
         + (status.sandboxes() == null ? "" : ", " + Output.count(status.sandboxes(), "open sandbox", "open sandboxes")), status);
+    return OK;
+  }
+
+  @Command(name = "adopt", description = "Sweep E2B's sandboxes now: track the orphans (no workflow) among them, "
+      + "with project and user from their metadata; the way in from a cron table. Tracked ones whose state differs are reconciled.")
+  int adopt(
+      @Option(names = "--all", description = "every orphan") boolean all,
+      @Option(names = "--metadata", paramLabel = "KEY=VALUE", description = "only sandboxes with this E2B metadata (repeatable)")
+          java.util.Map<String, String> metadata,
+      @Option(names = "--dry-run", description = "say what would be adopted, change nothing") boolean dryRun,
+      @Option(names = "--grace", paramLabel = "DURATION", description = "leave orphans started less than this ago (default: the worker's)")
+          String grace,
+      @Option(names = "--kill", description = "kill the orphans instead of adopting them") boolean kill) {
+    if (all == (metadata != null && !metadata.isEmpty())) {
+      throw SandmanException.invalid("metadata", "give --all, or --metadata KEY=VALUE (repeatable), not both");
+    }
+    dev.sandman.workflows.SweepReport report = connection().client.sweep(new dev.sandman.workflows.SweepOrder(
+        kill ? dev.sandman.workflows.SweepOrder.KILL : dev.sandman.workflows.SweepOrder.ADOPT,
+        metadata == null ? java.util.Map.of() : metadata, dryRun, duration("--grace", grace)));
+    output().sweep(report);
     return OK;
   }
 

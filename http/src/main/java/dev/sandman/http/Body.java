@@ -90,6 +90,17 @@ final class Body {
     return duration(field, string(field));
   }
 
+  Integer integer(String field) {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) {
+      return null;
+    }
+    if (!value.isIntegralNumber() || !value.canConvertToInt()) {
+      throw ApiException.badRequest("invalid_argument", field + " must be a whole number", field);
+    }
+    return value.asInt();
+  }
+
   static Duration duration(String field, String text) {
     if (text == null) {
       return null;

@@ -13,6 +13,7 @@ import dev.sandman.workflows.ProjectStatus;
 import dev.sandman.workflows.PolicyPatch;
 import dev.sandman.workflows.SandboxState;
 import dev.sandman.workflows.SandboxStatus;
+import dev.sandman.workflows.SweepOrder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -23,8 +24,11 @@ import java.util.function.Supplier;
 /** The {@code /v1} endpoints: sandboxes, their holds, policy and events, projects' policies, the report, browser tokens. */
 final class Endpoints {
   private static final Set<String> TRACK_FIELDS = Set.of("sandboxId", "projectId", "userId", "template", "metadata", "policy");
-  private static final Set<String> POLICY_FIELDS = Set.of("idleTimeout", "pausedRetention", "maxLifetime", "maxHold");
-  private static final Set<String> POLICY_PATCH_FIELDS = Set.of("idleTimeout", "pausedRetention", "maxLifetime", "clearMaxLifetime", "maxHold");
+  private static final Set<String> POLICY_FIELDS = Set.of("idleTimeout", "pausedRetention", "maxLifetime", "maxHold",
+      "busyCpuPercent", "maxBusy");
+  private static final Set<String> POLICY_PATCH_FIELDS = Set.of("idleTimeout", "pausedRetention", "maxLifetime", "clearMaxLifetime",
+      "maxHold", "busyCpuPercent", "maxBusy");
+  private static final Set<String> SWEEP_FIELDS = Set.of("orphans", "metadata", "dryRun", "grace");
   private static final Set<String> TOKEN_FIELDS = Set.of("userId", "sandboxId", "access", "ttl");
   private static final Set<String> LIST_PARAMS = Set.of("projectId", "userId", "state", "pageSize", "pageToken");
   private static final Set<String> FEED_PARAMS = Set.of("projectId", "userId", "state", "lastEventId");
@@ -115,6 +119,13 @@ final class Endpoints {
           return Reply.json(200, client.setProjectPolicy(Validation.id("projectId", p.get("projectId")), null));
         })
         .on("GET", "/v1/report", (caller, call, p) -> report(caller, call.query()))
+        .on("POST", "/v1/sweeps", (caller, call, p) -> {
+          caller.requireAdmin("sweep E2B's sandboxes");
+          Body body = body(call, SWEEP_FIELDS);
+          SweepOrder order = new SweepOrder(body.string("orphans"), body.stringMap("metadata"), Boolean.TRUE.equals(body.bool("dryRun")),
+              body.duration("grace"));
+          return Reply.json(200, client.sweep(order));
+        })
         .on("POST", "/v1/browser-tokens", (caller, call, p) -> browserToken(caller, body(call, TOKEN_FIELDS)))
         .on("POST", HttpApi.E2B_EVENTS, (caller, call, p) -> {
           throw new IllegalStateException("answered by E2bEvents before authentication");
@@ -254,18 +265,19 @@ final class Endpoints {
 
   private static Policy policy(Body body) {
     return new Policy(body.duration("idleTimeout"), body.duration("pausedRetention"), body.duration("maxLifetime"),
-        body.duration("maxHold"));
+        body.duration("maxHold"), body.integer("busyCpuPercent"), body.duration("maxBusy"));
   }
 
   private static PolicyPatch policyPatch(Body body) {
     if (body.isEmpty()) {
-      throw ApiException.badRequest("invalid_argument", "give at least one of idleTimeout, pausedRetention, maxLifetime, clearMaxLifetime", null);
+      throw ApiException.badRequest("invalid_argument",
+          "give at least one of idleTimeout, pausedRetention, maxLifetime, clearMaxLifetime, maxHold, busyCpuPercent, maxBusy", null);
     }
     Boolean clear = body.bool("clearMaxLifetime");
     if (body.isNull("maxLifetime")) {
       clear = true; // "maxLifetime": null removes the limit
     }
     return new PolicyPatch(body.duration("idleTimeout"), body.duration("pausedRetention"), body.duration("maxLifetime"), clear,
-        body.duration("maxHold"));
+        body.duration("maxHold"), body.integer("busyCpuPercent"), body.duration("maxBusy"));
   }
 }

@@ -41,6 +41,9 @@ public interface Sandboxes extends AutoCloseable {
 
   Report report(ListQuery filter);
 
+  /** One sweep of E2B's sandboxes now: orphans reported, adopted or killed, states reconciled. */
+  dev.sandman.workflows.SweepReport sweep(dev.sandman.workflows.SweepOrder order);
+
   Subscription subscribe(String sandboxId, String lastEventId, StatusListener listener);
 
   @Override

@@ -15,6 +15,9 @@ import dev.sandman.workflows.PolicyPatch;
 import dev.sandman.workflows.SandboxSpec;
 import dev.sandman.workflows.SandboxState;
 import dev.sandman.workflows.SandboxStatus;
+import dev.sandman.workflows.SweepOrder;
+import dev.sandman.workflows.SweepReport;
+import dev.sandman.workflows.SweepWorkflow;
 import dev.sandman.workflows.SandboxWorkflow;
 import dev.sandman.workflows.Sandman;
 import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
@@ -26,6 +29,7 @@ import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -341,6 +345,38 @@ public final class SandmanClient implements Sandboxes {
       }
     });
     return report.build();
+  }
+
+  /** The longest grace a sweep order may give young orphans. */
+  static final Duration MAX_SWEEP_GRACE = Duration.ofDays(30);
+
+  /**
+   * Runs one sweep of E2B's sandboxes now (on a worker, which holds the E2B key) and answers its report:
+   * the migration path from a cron table, by hand ({@code sandman adopt}).
+   */
+  public SweepReport sweep(SweepOrder order) {
+    if (order == null) {
+      throw SandmanException.invalid(null, "a sweep order is required");
+    }
+    if (order.orphans() != null && !SweepOrder.isAction(order.orphans())) {
+      throw SandmanException.invalid("orphans", "orphans must be report, adopt or kill");
+    }
+    if (order.metadata() != null) {
+      Validation.metadata(order.metadata());
+    }
+    if (order.grace() != null && (order.grace().isNegative() || order.grace().compareTo(MAX_SWEEP_GRACE) > 0)) {
+      throw SandmanException.invalid("grace", "grace must be between PT0S and " + MAX_SWEEP_GRACE);
+    }
+    SweepOrder whole = new SweepOrder(order.orphans(), order.metadata() == null ? Map.of() : order.metadata(), order.dryRun(), order.grace());
+    SweepWorkflow sweep = temporal.newWorkflowStub(SweepWorkflow.class, WorkflowOptions.newBuilder()
+        .setWorkflowId(Sandman.SWEEP_BY_HAND_PREFIX + UUID.randomUUID())
+        .setTaskQueue(options.taskQueue())
+        .build());
+    try {
+      return sweep.run(whole);
+    } catch (RuntimeException e) {
+      throw translate(null, e);
+    }
   }
 
   // ---- errors -----------------------------------------------------------------------------

@@ -50,7 +50,6 @@ public final class FleetSweep implements SweepActivities {
   private final Predicate<SandboxSpec> track;
   private final SweepConfig config;
   private final Clock clock;
-  private final RateLimiter e2bRate;
 
   /** {@code track} starts a sandbox's workflow (true: started, false: running already), as a track does. */
   public FleetSweep(E2bClient e2b, WorkflowClient temporal, Predicate<SandboxSpec> track, SweepConfig config, Clock clock) {
@@ -59,7 +58,6 @@ public final class FleetSweep implements SweepActivities {
     this.track = track;
     this.config = config;
     this.clock = clock;
-    this.e2bRate = RateLimiter.create(config.e2bRequestsPerSecond());
   }
 
   @Override
@@ -71,13 +69,13 @@ public final class FleetSweep implements SweepActivities {
     }
     Map<String, String> filter = order.metadata() == null ? Map.of() : order.metadata();
     Duration grace = order.grace() != null ? order.grace() : config.grace();
-    Tally tally = new Tally(clock.instant(), policy, order.dryRun());
+    Tally tally = new Tally(clock.instant(), policy, order.dryRun(), RateLimiter.create(config.e2bRequestsPerSecond()));
     Map<String, WorkflowExecutionInfo> tracked = openSandboxes();
     tally.tracked = tracked.size();
     Set<String> listed = new HashSet<>();
     String token = null;
     do {
-      E2bClient.Page page = listPage(filter, token);
+      E2bClient.Page page = listPage(filter, token, tally);
       tally.pages++;
       for (E2bSandbox sandbox : page.sandboxes()) {
         listed.add(sandbox.sandboxId());
@@ -105,8 +103,8 @@ public final class FleetSweep implements SweepActivities {
       });
     }
     SweepReport report = tally.report(clock.instant());
-    log.info("sweep: {} E2B sandboxes in {} pages, {} tracked; {} reconciled, {} missing; orphans {} ({}): {} young, {} adopted, {} killed, {} refused",
-        report.e2bListed(), report.e2bPages(), report.tracked(), report.reconciled(), report.missing(), report.orphans(),
+    log.info("sweep: {} E2B sandboxes in {} pages ({} waits on E2B's rate limit), {} tracked; {} reconciled, {} missing; orphans {} ({}): {} young, {} adopted, {} killed, {} refused",
+        report.e2bListed(), report.e2bPages(), report.rateLimited(), report.tracked(), report.reconciled(), report.missing(), report.orphans(),
         policy + (order.dryRun() ? ", dry run" : ""), report.young(), report.adopted(), report.killed(), report.refused());
     return report;
   }
@@ -125,12 +123,43 @@ public final class FleetSweep implements SweepActivities {
     return open;
   }
 
-  private E2bClient.Page listPage(Map<String, String> filter, String token) {
-    e2bRate.acquire();
+  /** Pages a sweep may wait on E2B's 429 for before it gives up (and Temporal retries it whole, later). */
+  static final int WAITS_PER_PAGE = 5;
+  private static final Duration LONGEST_WAIT = Duration.ofSeconds(60);
+
+  /**
+   * One page; E2B's 429 is waited out here, as long as its Retry-After asks, so a sweep of many pages under
+   * a tight limit goes on from the page it reached instead of starting over.
+   */
+  private E2bClient.Page listPage(Map<String, String> filter, String token, Tally tally) {
+    for (int waits = 0; ; waits++) {
+      tally.pace.acquire();
+      try {
+        return e2b.list(List.of(E2bView.RUNNING, E2bView.PAUSED), filter, PAGE, token);
+      } catch (E2bException e) {
+        if (e.status() == 400) { // E2B refused the filter: no retry makes it take it
+          throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), FailureType.INVALID_ARGUMENT.name(), "metadata");
+        }
+        if (e.status() != 429 || waits == WAITS_PER_PAGE) {
+          throw retryLater("E2B list", e);
+        }
+        tally.rateLimited++;
+        Duration wait = e.retryAfter() == null ? Duration.ofSeconds(1) : e.retryAfter();
+        sleep(wait.compareTo(LONGEST_WAIT) > 0 ? LONGEST_WAIT : wait, tally.pages);
+      }
+    }
+  }
+
+  private static void sleep(Duration wait, int pages) {
+    long until = System.nanoTime() + wait.toNanos();
     try {
-      return e2b.list(List.of(E2bView.RUNNING, E2bView.PAUSED), filter, PAGE, token);
-    } catch (E2bException e) {
-      throw retryLater("E2B list", e);
+      for (long left = wait.toMillis(); left > 0; left = (until - System.nanoTime()) / 1_000_000) {
+        heartbeat(pages);
+        Thread.sleep(Math.min(left, 5_000));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw ApplicationFailure.newFailure("the sweep was interrupted", FailureType.E2B_UNAVAILABLE.name());
     }
   }
 
@@ -214,7 +243,7 @@ public final class FleetSweep implements SweepActivities {
       tally.item(id, sandbox.state(), null, "would-kill", projectId, userId, sandbox.startedAt(), null);
       return;
     }
-    e2bRate.acquire();
+    tally.pace.acquire();
     try {
       e2b.kill(id); // false: gone already, as good
       tally.killed++;
@@ -274,6 +303,8 @@ public final class FleetSweep implements SweepActivities {
     final Instant startedAt;
     final String policy;
     final boolean dryRun;
+    /** This sweep's own pace, so one never starts with a burst saved up while the worker idled. */
+    final RateLimiter pace;
     int pages;
     int listed;
     int tracked;
@@ -284,12 +315,14 @@ public final class FleetSweep implements SweepActivities {
     int adopted;
     int killed;
     int refusedCount;
+    int rateLimited;
     final List<SweepReport.Item> items = new java.util.ArrayList<>();
 
-    Tally(Instant startedAt, String policy, boolean dryRun) {
+    Tally(Instant startedAt, String policy, boolean dryRun, RateLimiter pace) {
       this.startedAt = startedAt;
       this.policy = policy;
       this.dryRun = dryRun;
+      this.pace = pace;
     }
 
     void item(String id, String e2bState, String sandmanState, String outcome, String projectId, String userId,
@@ -306,7 +339,7 @@ public final class FleetSweep implements SweepActivities {
 
     SweepReport report(Instant finishedAt) {
       return new SweepReport(startedAt, finishedAt, policy, dryRun, pages, listed, tracked, reconciled, missing, orphans,
-          young, adopted, killed, refusedCount, List.copyOf(items));
+          young, adopted, killed, refusedCount, rateLimited, List.copyOf(items));
     }
   }
 }

@@ -101,22 +101,27 @@ class SweepTest {
   }
 
   @Test
-  void e2bsRateLimitMakesTheSweepWaitAsAskedAndTryAgain() {
+  void e2bsRateLimitIsWaitedOutPageByPageAndAPersistentOneFailsTheAttemptForTemporalToRetry() {
     try (SandmanTestEnv t = new SandmanTestEnv()) {
       for (int i = 0; i < 250; i++) {
         t.sim.createSandbox("base", Duration.ofHours(1), true, Map.of());
       }
       FleetSweep direct = new FleetSweep(t.e2b, t.client, spec -> true, SandmanTestEnv.SWEEP, t.testClock());
-      t.sim.inject(Fault.rateLimited("list", 1, 7));
+      t.sim.inject(Fault.rateLimited("list", 2, 1));
+      long started = System.nanoTime();
+      SweepReport waited = direct.sweep(SweepOrder.scheduled());
+      assertThat(waited.e2bListed()).isEqualTo(250);
+      assertThat(waited.e2bPages()).isEqualTo(3);
+      assertThat(waited.rateLimited()).isEqualTo(2);
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).as("waited as E2B asked").isGreaterThan(Duration.ofMillis(1900));
+
+      t.sim.inject(Fault.rateLimited("list", FleetSweep.WAITS_PER_PAGE + 1, 0));
       assertThatThrownBy(() -> direct.sweep(SweepOrder.scheduled()))
-          .isInstanceOfSatisfying(ApplicationFailure.class, failure -> {
-            assertThat(failure.getType()).isEqualTo("E2B_RATE_LIMITED");
-            assertThat(failure.getNextRetryDelay()).isEqualTo(Duration.ofSeconds(7));
-          });
-      t.sim.inject(Fault.rateLimited("list", 1, 1));
-      SweepReport report = t.sweep(SweepOrder.scheduled());
-      assertThat(report.e2bListed()).isEqualTo(250);
-      assertThat(report.e2bPages()).isEqualTo(3);
+          .isInstanceOfSatisfying(ApplicationFailure.class, failure -> assertThat(failure.getType()).isEqualTo("E2B_RATE_LIMITED"));
+
+      t.sim.inject(Fault.rateLimited("list", FleetSweep.WAITS_PER_PAGE + 1, 0));
+      SweepReport retried = t.sweep(SweepOrder.scheduled()); // the workflow's retry sweeps again
+      assertThat(retried.e2bListed()).isEqualTo(250);
       assertThat(t.sim.answers("list", null)).contains(429);
     }
   }

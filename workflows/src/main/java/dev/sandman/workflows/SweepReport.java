@@ -8,7 +8,8 @@ import java.util.List;
  * What a sweep found and did. {@code reconciled}: tracked sandboxes whose E2B state differed from their
  * status, each given a notice (the workflow then asks E2B itself); {@code missing}: tracked sandboxes
  * E2B no longer lists (a notice each too); then the orphans by outcome. {@code items} lists at most
- * {@link #ITEMS_KEPT} of the sandboxes acted on or reported, the counts are whole.
+ * {@link #ITEMS_KEPT} of the sandboxes acted on or reported, the counts are whole. {@code rateLimited}: the
+ * times E2B answered 429 and the sweep waited as it asked.
  */
 public record SweepReport(
     @JsonProperty("startedAt") Instant startedAt,
@@ -25,6 +26,7 @@ public record SweepReport(
     @JsonProperty("adopted") int adopted,
     @JsonProperty("killed") int killed,
     @JsonProperty("refused") int refused,
+    @JsonProperty("rateLimited") int rateLimited,
     @JsonProperty("items") List<Item> items) {
 
   public static final int ITEMS_KEPT = 200;
