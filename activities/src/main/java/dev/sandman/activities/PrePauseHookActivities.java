@@ -72,8 +72,9 @@ public final class PrePauseHookActivities implements PrePauseActivities {
       }
       return PrePauseAnswer.reply(code == 409 ? PrePauseAnswer.DEFERRED : PrePauseAnswer.FAILED, "answered " + code);
     } catch (InterruptedIOException e) {
-      log.info("sandbox {}: pre-pause hook gave no answer in {} s", pausing.sandboxId(), wait.toSeconds());
-      return PrePauseAnswer.reply(PrePauseAnswer.TIMEOUT, "no answer in " + wait.toSeconds() + " s");
+      long seconds = Duration.between(pausing.at(), pausing.deadline()).toSeconds();
+      log.info("sandbox {}: pre-pause hook gave no answer in {} s", pausing.sandboxId(), seconds);
+      return PrePauseAnswer.reply(PrePauseAnswer.TIMEOUT, "no answer in " + seconds + " s");
     } catch (IOException e) {
       log.info("sandbox {}: pre-pause hook unreachable: {}", pausing.sandboxId(), e.getMessage());
       return PrePauseAnswer.reply(PrePauseAnswer.FAILED, "unreachable: " + e.getMessage());

@@ -12,18 +12,18 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** An app's pre-pause hook over real HTTP: answers as planned, and keeps what it got with its signature checked. */
-final class HookReceiver implements AutoCloseable {
+public final class HookReceiver implements AutoCloseable {
   /** One planned answer: a status, after a delay. */
-  record Plan(int status, long delayMillis) {}
+  public record Plan(int status, long delayMillis) {}
 
   /** One request: its body, and whether it was signed with the shared secret. */
-  record Received(String body, boolean signedRight) {}
+  public record Received(String body, boolean signedRight) {}
 
   private final HttpServer server;
   private final Queue<Plan> plans = new ConcurrentLinkedQueue<>();
   private final List<Received> received = new CopyOnWriteArrayList<>();
 
-  HookReceiver(String secret) {
+  public HookReceiver(String secret) {
     try {
       server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     } catch (IOException e) {
@@ -56,16 +56,16 @@ final class HookReceiver implements AutoCloseable {
     return header.substring(header.indexOf(",v1=") + 4).equals(WebhookActivities.sign(secret.getBytes(StandardCharsets.UTF_8), t, body));
   }
 
-  String url() {
+  public String url() {
     return "http://127.0.0.1:" + server.getAddress().getPort() + "/hook";
   }
 
-  HookReceiver answer(int status, long delayMillis) {
+  public HookReceiver answer(int status, long delayMillis) {
     plans.add(new Plan(status, delayMillis));
     return this;
   }
 
-  List<Received> received() {
+  public List<Received> received() {
     return received;
   }
 
