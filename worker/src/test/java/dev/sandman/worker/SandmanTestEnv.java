@@ -200,11 +200,39 @@ public final class SandmanTestEnv implements AutoCloseable {
     return workflow;
   }
 
-  /** Runs one sweep as the schedule would, and waits for its report. */
+  /**
+   * Runs one sweep as the schedule would, and waits for its report in real time: waiting on the result
+   * would let the test server skip time while the sweep's activity runs, ageing the orphans it judges.
+   */
   public dev.sandman.workflows.SweepReport sweep(dev.sandman.workflows.SweepOrder order) {
+    String id = Sandman.SWEEP_BY_HAND_PREFIX + java.util.UUID.randomUUID();
     dev.sandman.workflows.SweepWorkflow sweep = client.newWorkflowStub(dev.sandman.workflows.SweepWorkflow.class,
-        WorkflowOptions.newBuilder().setWorkflowId(Sandman.SWEEP_BY_HAND_PREFIX + java.util.UUID.randomUUID()).setTaskQueue(TASK_QUEUE).build());
-    return sweep.run(order);
+        WorkflowOptions.newBuilder().setWorkflowId(id).setTaskQueue(TASK_QUEUE).build());
+    WorkflowClient.start(sweep::run, order);
+    for (int i = 0; i < 3000; i++) {
+      var status = env.getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(
+          io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest.newBuilder()
+              .setNamespace(client.getOptions().getNamespace())
+              .setExecution(io.temporal.api.common.v1.WorkflowExecution.newBuilder().setWorkflowId(id))
+              .build()).getWorkflowExecutionInfo().getStatus();
+      if (status != io.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
+        break;
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+    // read from the history: even a finished getResult unlocks time skipping for a moment
+    io.temporal.api.history.v1.HistoryEvent last = client.fetchHistory(id).getLastEvent();
+    if (last.getEventType() != EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED) {
+      return client.newUntypedWorkflowStub(id).getResult(dev.sandman.workflows.SweepReport.class); // throws its failure
+    }
+    return SandmanJson.dataConverter().fromPayloads(0,
+        java.util.Optional.of(last.getWorkflowExecutionCompletedEventAttributes().getResult()),
+        dev.sandman.workflows.SweepReport.class, dev.sandman.workflows.SweepReport.class);
   }
 
   public SandboxWorkflow workflow(String sandboxId) {
