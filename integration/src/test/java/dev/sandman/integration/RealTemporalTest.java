@@ -278,8 +278,43 @@ class RealTemporalTest {
     viewerConnection.close();
   }
 
+  /** The one place a real Schedule runs: the test server has none (dev mode sweeps from a worker timer). */
   @Test
   @Order(6)
+  void theSweepIsATemporalScheduleWhoseRunsReportOrphans() throws Exception {
+    io.temporal.client.schedules.ScheduleClient schedules = io.temporal.client.schedules.ScheduleClient.newInstance(
+        connection.client().getWorkflowServiceStubs(), io.temporal.client.schedules.ScheduleClientOptions.newBuilder()
+            .setNamespace(connection.client().getOptions().getNamespace()).build());
+    io.temporal.client.schedules.ScheduleHandle schedule = schedules.getHandle(Sandman.SWEEP_SCHEDULE_ID);
+    var spec = schedule.describe().getSchedule().getSpec();
+    assertThat(spec.getIntervals()).extracting(i -> i.getEvery()).containsExactly(Duration.ofMinutes(5));
+    SandmanWorker again = startWorker(); // a second worker start updates the schedule in place
+    again.shutdown(Duration.ofSeconds(5));
+    String orphan = sim.createSandbox("base", Duration.ofMinutes(5), true, Map.of("projectId", "it-sweep"));
+    schedule.trigger();
+    String query = "WorkflowType = '" + Sandman.SWEEP_WORKFLOW_TYPE + "' AND ExecutionStatus = 'Completed'";
+    List<String> runs = new ArrayList<>();
+    waitFor("a completed sweep run", Duration.ofSeconds(30), () -> {
+      runs.clear();
+      connection.client().listExecutions(query).forEach(e -> runs.add(e.getExecution().getWorkflowId()));
+      return !runs.isEmpty();
+    });
+    assertThat(runs.get(0)).startsWith(Sandman.SWEEP_SCHEDULE_ID);
+    dev.sandman.workflows.SweepReport report = connection.client().newUntypedWorkflowStub(runs.get(0))
+        .getResult(dev.sandman.workflows.SweepReport.class);
+    assertThat(report.orphanPolicy()).isEqualTo("report");
+    assertThat(report.items()).anySatisfy(item -> {
+      assertThat(item.sandboxId()).isEqualTo(orphan);
+      assertThat(item.outcome()).isEqualTo("young");
+      assertThat(item.projectId()).isEqualTo("it-sweep");
+    });
+    assertThat(report.tracked()).isGreaterThan(0);
+    System.out.printf("sweep run %s: %d E2B sandboxes, %d tracked, %d orphans, %d ms%n", runs.get(0), report.e2bListed(),
+        report.tracked(), report.orphans(), Duration.between(report.startedAt(), report.finishedAt()).toMillis());
+  }
+
+  @Test
+  @Order(7)
   void theTemporalUiListsPausedSandboxesAndShowsOne() throws Exception {
     String check = System.getenv("SANDMAN_IT_UI_CHECK");
     assertThat(check).as("SANDMAN_IT_UI_CHECK (scripts/integration.sh installs playwright-core and Debian's chromium)").isNotBlank();

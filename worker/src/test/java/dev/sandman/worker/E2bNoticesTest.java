@@ -21,8 +21,10 @@ class E2bNoticesTest {
       SandboxWorkflow w = t.track(id, Policy.defaults());
       w.pause(new ChangeRequest("lunch"));
       long calls = t.status(id).counters().e2bCalls();
+      long looks = t.sim.count("get", id);
       w.e2bNotice(new E2bNotice("ev-own", "paused", t.now())); // Sandman's own pause, told back: a look, no change
-      t.awaitState(id, st -> st.counters().e2bCalls() == calls + 1, Duration.ofMillis(50), 100);
+      // the counter moves when the look starts; E2B's log when it has been asked
+      t.awaitState(id, st -> st.counters().e2bCalls() == calls + 1 && t.sim.count("get", id) == looks + 1, Duration.ofMillis(50), 100);
       assertThat(t.status(id).state()).isEqualTo(SandboxState.PAUSED);
       assertThat(t.sim.connectAsApp(id)).isEqualTo(201);
       long describesBefore = t.sim.count("get", id);
