@@ -18,7 +18,7 @@ function freePort() {
   });
 }
 
-export async function startSandman() {
+export async function startSandman(extraEnv = {}) {
   if (process.env.SANDMAN_URL) {
     return {
       url: process.env.SANDMAN_URL,
@@ -31,7 +31,7 @@ export async function startSandman() {
   const admin = "ts-client-admin-token-0123456789";
   const app = "ts-client-app-token-0123456789";
   const child = spawn(join(root, "sandman"), ["dev", "--temporal-port", temporal, "--http-port", http, "--e2b-port", e2b].map(String), {
-    env: { ...process.env, SANDMAN_ADMIN_TOKEN: admin, SANDMAN_APP_TOKEN: app, SANDMAN_HOME: root },
+    env: { ...process.env, SANDMAN_ADMIN_TOKEN: admin, SANDMAN_APP_TOKEN: app, SANDMAN_HOME: root, ...extraEnv },
     stdio: ["ignore", "ignore", "inherit"],
     detached: true,
   });
@@ -51,6 +51,7 @@ export async function startSandman() {
     url,
     admin,
     app,
+    e2b: `http://127.0.0.1:${e2b}`,
     stop: async () => {
       try {
         process.kill(-child.pid, "SIGTERM");

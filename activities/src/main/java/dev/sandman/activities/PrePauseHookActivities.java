@@ -38,6 +38,8 @@ public final class PrePauseHookActivities implements PrePauseActivities {
     this.clock = clock;
     this.http = new OkHttpClient.Builder()
         .connectTimeout(Duration.ofSeconds(5))
+        // one ask per pause: a pooled connection the app's server has since closed would fail it, so none is kept
+        .connectionPool(new okhttp3.ConnectionPool(0, 1, java.util.concurrent.TimeUnit.SECONDS))
         .retryOnConnectionFailure(false)
         .followRedirects(false) // a redirect would re-post the signed event to another host
         .followSslRedirects(false)
