@@ -20,14 +20,14 @@ public final class SandboxMachine {
   private final Lifecycle lc;
   private final Consumer<Move> moved;
   private Backstop backstop = Backstop.FIXED;
-  /** Version "work-aware": the idle decision may read E2B's CPU and ask the pre-pause hook. */
-  private boolean workAware;
+  private final PauseGate gate;
   /** The reason of the request being carried out, recorded with its transitions. */
   private String requestReason;
 
   public SandboxMachine(Lifecycle lc, Consumer<Move> moved) {
     this.lc = lc;
     this.moved = moved;
+    this.gate = new PauseGate(lc, this::note);
   }
 
   /** The backstop rule of the workflow's version. */
@@ -37,7 +37,7 @@ public final class SandboxMachine {
 
   /** Whether the workflow's version knows busy sandboxes and the pre-pause hook. */
   public void watchWork(boolean on) {
-    workAware = on;
+    gate.turnOn(on);
   }
 
   // ---- the run's beginning ----------------------------------------------------------------
@@ -131,7 +131,7 @@ public final class SandboxMachine {
       return Step.kill(Cause.LIFETIME);
     }
     if (!now.isBefore(idleAt)) { // race-free: lastActivityAt holds every signal delivered before now
-      return beforeIdlePause(idleAt, now);
+      return gate.atDeadline(idleAt, now);
     }
     if (!now.isBefore(backstopEarliest)) {
       return Step.extendBackstop();
@@ -139,76 +139,25 @@ public final class SandboxMachine {
     return Step.sleepUntil(Lifecycle.earliest(idleAt, backstopAt, lifetime, warnAt));
   }
 
-  /** At the idle deadline: E2B's CPU first (if watched), then the pre-pause hook (if any), then the pause. */
-  private Step beforeIdlePause(Instant idleAt, Instant now) {
-    if (workAware && lc.policy.watchesCpu() && before(lc.cpuQuietAt, idleAt) && !busyTooLong(now)) {
-      return Step.checkCpu();
-    }
-    if (asksBeforePause() && before(lc.prePauseAskedAt, idleAt)) {
-      return Step.askBeforePause(Cause.IDLE);
-    }
-    return Step.pause(Cause.IDLE);
-  }
-
-  private boolean asksBeforePause() {
-    return workAware && lc.operator != null && lc.operator.prePause() != null;
-  }
-
-  private boolean busyTooLong(Instant now) {
-    return lc.busySince != null && !now.isBefore(lc.busySince.plus(lc.policy.busyCap()));
-  }
-
-  private static boolean before(Instant done, Instant deadline) {
-    return done == null || done.isBefore(deadline);
-  }
-
-  /** The window of E2B's CPU samples that decides: the last two minutes, or the idle timeout if shorter. */
+  /** The window of E2B's CPU samples a {@link Step.Kind#CHECK_CPU} reads. */
   public long cpuWindowSeconds() {
-    return Math.max(10, Math.min(lc.policy.idleTimeout().toSeconds(), 120));
+    return gate.cpuWindowSeconds();
   }
 
-  /**
-   * E2B's CPU at the idle deadline (null: it could not be read, so the sandbox counts as quiet). Busy
-   * puts the pause off by an idle timeout, never past {@code maxBusy} from the first busy deadline.
-   */
+  /** E2B's CPU at the idle deadline (null: unreadable): a busy sandbox's pause is put off. */
   public void cpuRead(CpuReading reading, Instant now) {
     lc.e2bCalls++;
-    if (reading != null && reading.atLeast(lc.policy.busyCpuPercent())) {
-      if (lc.busySince == null) {
-        lc.busySince = now;
-      }
-      Instant until = Lifecycle.earliest(now.plus(lc.policy.idleTimeout()), lc.busySince.plus(lc.policy.busyCap()));
-      if (until.isAfter(now)) {
-        lc.pauseDeferredUntil = until;
-        note(Cause.BUSY, now);
-        return;
-      }
-    }
-    lc.cpuQuietAt = now;
+    gate.cpuRead(reading, now);
   }
 
   /** How long the pre-pause hook is waited for; null when there is no hook. */
   public java.time.Duration prePauseWait() {
-    return asksBeforePause() ? lc.operator.prePause().waitFor() : null;
+    return gate.asksTheHook() ? gate.hookWait() : null;
   }
 
-  /**
-   * The hook's answer to the pause {@code step} asked about, and the step that follows. A 409 puts an
-   * idle pause off once per idle spell; a requested pause goes ahead whatever the answer.
-   */
+  /** The hook's answer to the pause {@code step} asked about, and the step that follows. */
   public Step prePauseAnswered(Step step, PrePauseAnswer reply, Instant now) {
-    boolean idle = step.cause() == Cause.IDLE;
-    if (reply.asksToWait() && idle && !lc.prePauseDeferred && lc.state == SandboxState.RUNNING) {
-      lc.prePauseDeferred = true;
-      lc.pauseDeferredUntil = now.plus(lc.operator.prePause().deferFor());
-      lc.lastPrePause = new PrePauseAnswer(now, step.cause(), PrePauseAnswer.DEFERRED, reply.detail());
-      note(Cause.PRE_PAUSE_DEFERRED, now);
-      return Step.nothing();
-    }
-    String outcome = reply.asksToWait() ? PrePauseAnswer.REFUSED : reply.outcome();
-    lc.lastPrePause = new PrePauseAnswer(now, step.cause(), outcome, reply.detail());
-    lc.prePauseAskedAt = now;
-    return idle || lc.state != SandboxState.RUNNING ? Step.nothing() : Step.pause(step.cause());
+    return gate.hookAnswered(step, reply, now);
   }
 
   private Step nextPaused(Instant now) {
@@ -275,7 +224,7 @@ public final class SandboxMachine {
         if (lc.state != SandboxState.RUNNING) {
           return Step.nothing();
         }
-        return asksBeforePause() ? Step.askBeforePause(Cause.REQUEST) : Step.pause(Cause.REQUEST);
+        return gate.onRequest();
       case RESUME:
         if (lc.state == SandboxState.PAUSED) {
           return Step.resume(Cause.REQUEST);
