@@ -8,18 +8,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 bin=$(scripts/install-temporal.sh | tail -1)
-chromium=${SANDMAN_IT_CHROMIUM:-/usr/bin/chromium}
-if [[ ! -x $chromium ]]; then
-  echo "integration: installing Debian's chromium for the Temporal UI check"
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-    || { echo "integration: could not install chromium"; exit 1; }
-fi
-ui=.tools/ui
-if [[ ! -d $ui/node_modules/playwright-core ]] || ! cmp -s contract/ui/package.json $ui/package.json; then
-  mkdir -p "$ui"
-  cp contract/ui/package.json "$ui/"
-  (cd "$ui" && npm install --silent --no-audit --no-fund)
-fi
-cp contract/ui/ui-check.mjs "$ui/"
+. scripts/lib/browser.sh
+browser_up
 SANDMAN_IT_TEMPORAL_BIN=$bin SANDMAN_IT_CHROMIUM=$chromium SANDMAN_IT_UI_CHECK=$root/$ui/ui-check.mjs \
   mvn -B -Pintegration -pl integration -am verify -Dtest='RealTemporalTest' -Dsurefire.failIfNoSpecifiedTests=false

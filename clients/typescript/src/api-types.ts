@@ -111,6 +111,7 @@ export interface SandboxStatus {
   /** While RUNNING: when newer activity must have reached the workflow to keep the sandbox from pausing (or warning); clients hold touches and send the newest shortly before */
   activityDueBy?: string;
   prePause?: PrePauseAnswer;
+  activityGaps?: ActivityGaps;
 }
 
 export interface SandboxSummary {
@@ -167,6 +168,13 @@ export interface ReportRow {
   pausedHours?: number;
   cost?: number;
   savedByPausing?: number;
+  pauses?: number;
+  /** dollars a 5-minute polling cron would have spent running these sandboxes past their idle deadline (2.5 min late per pause on average) */
+  cronWaste?: number;
+  /** estimate of Sandman's own Temporal Actions for these sandboxes (starts, signals, E2B activities, timers and upserts) */
+  temporalActions?: number;
+  /** those Actions at Temporal Cloud's list price ($50 per million) */
+  temporalCost?: number;
 }
 
 export interface Report {
@@ -253,4 +261,51 @@ export interface SweepReport {
   rateLimited: number;
   /** At most 200 of the sandboxes acted on or reported; the counts are whole */
   items: SweepItem[];
+}
+
+/** Gaps between the activity reported for the sandbox, a minute or longer: byMinute[m] counts gaps of m to m+1 minutes (m = 1..60; index 0 unused), longer those of 61 minutes and more. A client that coalesces activity (the TypeScript client, the HTTP API's own) reports it less often than it happens: shorter gaps then look like its send interval. */
+export interface ActivityGaps {
+  byMinute?: number[];
+  longer?: number;
+}
+
+export interface AdviceCandidate {
+  /** ISO-8601 duration, e.g. PT10M */
+  idleTimeout?: string;
+  /** hours sandboxes would run idle before their pause */
+  idleRunningHours?: number;
+  resumes?: number;
+  /** dollars: idle running at the running price, plus each resume's wait at waitCostPerHour */
+  cost?: number;
+}
+
+export interface ProjectAdvice {
+  projectId?: string;
+  sandboxes?: number;
+  /** activity gaps of a minute or more recorded */
+  gaps?: number;
+  /** days since the project's first sandbox was tracked (at least an hour) */
+  observedDays?: number;
+  /** ISO-8601 duration, e.g. PT10M */
+  currentIdleTimeout?: string;
+  /** ISO-8601 duration, e.g. PT10M */
+  recommendedIdleTimeout?: string;
+  /** mean measured resume (RESUMING to RUNNING); 2 s when none was measured */
+  resumeSeconds?: number;
+  current?: AdviceCandidate;
+  recommended?: AdviceCandidate;
+  /** dollars a day the recommended timeout would have saved over the observed days */
+  savingPerDay?: number;
+  /** set when the advice keeps the current timeout for want of data (fewer than 20 recorded gaps) */
+  note?: string;
+  /** every whole minute from 1 to 60 */
+  candidates?: AdviceCandidate[];
+}
+
+export interface IdleAdvice {
+  projects?: ProjectAdvice[];
+  pricePerHour?: number;
+  waitCostPerHour?: number;
+  /** RFC 3339 time */
+  asOf?: string;
 }

@@ -25,8 +25,8 @@ public final class BenchMain {
       + "cost: [--sandboxes N] [--seed S] [--shard N] [--parallel N] [--from N]; economy: [--sandboxes N] [--seed S] [--shard N] "
       + "[--parallel N] [--hours N] [--read-every SECONDS]; throughput: [--starts N] [--signals N] "
       + "[--queries N] [--http N] [--touches N]; scale: [--open N] [--cache N] [--threads N] [--signal-rates R1,R2]; "
-      + "streams: [--streams N] [--sandboxes N]; sweep: [--fleet N] [--tracked N]; results in bench/results/.";
-  private static final java.util.Set<String> BENCHMARKS = java.util.Set.of("cost", "economy", "history", "throughput", "scale", "streams", "sweep", "all");
+      + "streams: [--streams N] [--sandboxes N]; sweep: [--fleet N] [--tracked N]; advice: [--sandboxes N] [--seed S]; results in bench/results/.";
+  private static final java.util.Set<String> BENCHMARKS = java.util.Set.of("cost", "economy", "history", "throughput", "scale", "streams", "sweep", "advice", "all");
   private static final java.util.Set<String> NUMBER_FLAGS = java.util.Set.of("--sandboxes", "--seed", "--shard", "--parallel",
       "--from", "--starts", "--signals", "--queries", "--http", "--touches", "--open", "--cache", "--threads", "--hours", "--read-every", "--streams", "--fleet", "--tracked");
 
@@ -80,6 +80,9 @@ public final class BenchMain {
     }
     if (which.equals("sweep") || which.equals("all")) {
       SweepBench.write(out, command, machine, summary, intArg(args, "--fleet", 10_000), intArg(args, "--tracked", 1000));
+    }
+    if (which.equals("advice") || which.equals("all")) {
+      AdviceBench.write(out, command, machine, summary, intArg(args, "--sandboxes", 200), seed);
     }
     Files.writeString(out.resolve("summary.json"), SandmanJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(summary) + "\n");
     System.out.println("\nwritten to " + out.toAbsolutePath());

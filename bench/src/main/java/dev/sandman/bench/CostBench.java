@@ -137,6 +137,11 @@ final class CostBench {
   }
 
   static Run runSandman(Trace trace) throws Exception {
+    return runSandman(trace, status -> { });
+  }
+
+  /** The replay through Sandman; {@code atEnd} is given every sandbox's status when the day is over. */
+  static Run runSandman(Trace trace, java.util.function.Consumer<dev.sandman.workflows.SandboxStatus> atEnd) throws Exception {
     long wall = System.nanoTime();
     Map<Integer, String> ids = new HashMap<>();
     try (Env e = new Env(env -> {
@@ -170,6 +175,7 @@ final class CostBench {
       }
       e.sleepUntil(e.start.plusSeconds(Trace.DAY));
       pool.shutdown();
+      ids.values().forEach(id -> atEnd.accept(e.client.newWorkflowStub(SandboxWorkflow.class, Sandman.workflowId(id)).status()));
       Map<String, Integer> index = new HashMap<>();
       ids.forEach((k, v) -> index.put(v, k));
       Map<Integer, List<Instant>> pauses = new HashMap<>();

@@ -90,6 +90,7 @@ final class DevCommand implements Callable<Integer> {
     System.out.printf("                          (%s)%n", stack.temporal.description());
     System.out.printf("  E2B                     %s%s%n", e2b, stack.sim != null ? "   (simulator; set E2B_API_KEY for real E2B)" : "   (real E2B)");
     System.out.printf("  HTTP API                %s   spec %s/openapi.json   metrics %s/metrics%n", http, http, http);
+    System.out.printf("  console                 %s/   (sign in with the admin token below)%n", http);
     System.out.printf("  admin token             %s%s%n", stack.settings.adminToken() == null ? "(none)" : stack.settings.adminToken(),
         generated ? "   (generated; set SANDMAN_ADMIN_TOKEN to choose)" : "");
     System.out.printf("  app token               %s   (send X-Sandman-User: <userId> with it)%n",

@@ -141,6 +141,12 @@ final class HttpSandboxes implements Sandboxes {
   }
 
   @Override
+  public dev.sandman.starter.IdleAdvice advice(ListQuery filter, double waitCostPerHour) {
+    return read(send("GET", "/v1/advice" + query(fields("projectId", filter.projectId(), "waitCostPerHour", waitCostPerHour)), null),
+        dev.sandman.starter.IdleAdvice.class);
+  }
+
+  @Override
   public SweepReport sweep(SweepOrder order) {
     return read(send("POST", "/v1/sweeps", fields("orphans", order.orphans(), "metadata", order.metadata(), "dryRun", order.dryRun(),
         "grace", order.grace())), SweepReport.class);

@@ -66,6 +66,24 @@ final class Output {
     table(List.of("AT", "FROM", "TO", "CAUSE"), transitions);
   }
 
+  /** Per project: the timeout that costs least beside the current one, and a few candidates around it. */
+  void advice(dev.sandman.starter.IdleAdvice advice) {
+    if (json) {
+      json(advice);
+      return;
+    }
+    List<List<String>> rows = new ArrayList<>();
+    for (dev.sandman.starter.IdleAdvice.Project p : advice.projects()) {
+      rows.add(List.of(p.projectId(), Long.toString(p.sandboxes()), Long.toString(p.gaps()), duration(p.currentIdleTimeout()),
+          String.format("$%.4f", p.current().cost()), duration(p.recommendedIdleTimeout()),
+          String.format("$%.4f", p.recommended().cost()), String.format("$%.4f", p.savingPerDay())));
+    }
+    table(List.of("PROJECT", "SANDBOXES", "GAPS", "NOW", "COST NOW", "BEST", "COST BEST", "SAVED/DAY"), rows);
+    advice.projects().stream().filter(p -> p.note() != null).forEach(p -> out.println(p.projectId() + ": " + p.note()));
+    out.printf("idle running at $%.3f/h; a resume costs its measured wait at $%.0f/h of the user's time. "
+        + "Costs cover the observed days; --json has every candidate from 1 to 60 minutes.%n", advice.pricePerHour(), advice.waitCostPerHour());
+  }
+
   /** What a sweep found and did: a line of counts, then the sandboxes it acted on or reported. */
   void sweep(dev.sandman.workflows.SweepReport report) {
     if (json) {

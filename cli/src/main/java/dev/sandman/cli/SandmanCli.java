@@ -309,6 +309,17 @@ public final class SandmanCli {
     return OK;
   }
 
+  @Command(name = "advise", description = "The idle timeout (1-60 min) that costs each project least, from its recorded activity gaps.")
+  int advise(@Option(names = "--project", paramLabel = "PROJECT") String projectId,
+      @Option(names = "--wait-cost", paramLabel = "DOLLARS_PER_HOUR", description = "a user's time while a sandbox resumes (default 30)")
+          Double waitCost) {
+    dev.sandman.starter.IdleAdvice advice = connection().client.advice(
+        new ListQuery(projectId, null, null, ListQuery.MAX_PAGE_SIZE, null),
+        waitCost == null ? dev.sandman.starter.IdleAdvice.DEFAULT_WAIT_COST_PER_HOUR : waitCost);
+    output().advice(advice);
+    return OK;
+  }
+
   @Command(name = "report", description = "Running and paused time, cost and savings by project and user.")
   int report(@Option(names = "--project", paramLabel = "PROJECT") String projectId, @Option(names = "--user", paramLabel = "USER") String userId) {
     dev.sandman.starter.Report report = connection().client.report(new ListQuery(projectId, userId, null, ListQuery.MAX_PAGE_SIZE, null));

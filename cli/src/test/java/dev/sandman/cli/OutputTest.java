@@ -49,7 +49,7 @@ class OutputTest {
     var holds = java.util.List.of(new dev.sandman.workflows.Hold("hold-7f3a9c2e-1b4d-4e8f-9a6b-5c3d2e1f0a9b", "npm install", now, now.plusSeconds(1800)));
     var status = new dev.sandman.workflows.SandboxStatus("sb1", "p1", "u1", null, null, dev.sandman.workflows.SandboxState.RUNNING, now, now,
         now, now.plusSeconds(600), null, null, null, Policy.stack((Policy) null), new dev.sandman.workflows.Counters(0, 0, 0, 0, 1, 1),
-        java.util.List.of(), null, null, null, holds, null, null, null, 0, null, null);
+        java.util.List.of(), null, null, null, holds, null, null, null, 0, null, null, null);
     java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
     new Output(new java.io.PrintStream(bytes, true), false).status(status);
     String text = bytes.toString();

@@ -1,6 +1,7 @@
 package dev.sandman.http;
 
 import dev.sandman.http.Wire.Reply;
+import dev.sandman.starter.IdleAdvice;
 import dev.sandman.starter.ListPage;
 import dev.sandman.starter.ListQuery;
 import dev.sandman.starter.SandmanClient;
@@ -33,6 +34,7 @@ final class Endpoints {
   private static final Set<String> LIST_PARAMS = Set.of("projectId", "userId", "state", "pageSize", "pageToken");
   private static final Set<String> FEED_PARAMS = Set.of("projectId", "userId", "state", "lastEventId");
   private static final Set<String> REPORT_PARAMS = Set.of("projectId", "userId");
+  private static final Set<String> ADVICE_PARAMS = Set.of("projectId", "waitCostPerHour");
 
   private final SandmanClient client;
   private final Owners owners;
@@ -119,6 +121,7 @@ final class Endpoints {
           return Reply.json(200, client.setProjectPolicy(Validation.id("projectId", p.get("projectId")), null));
         })
         .on("GET", "/v1/report", (caller, call, p) -> report(caller, call.query()))
+        .on("GET", "/v1/advice", (caller, call, p) -> advice(caller, call.query()))
         .on("POST", "/v1/sweeps", (caller, call, p) -> {
           caller.requireAdmin("sweep E2B's sandboxes");
           Body body = body(call, SWEEP_FIELDS);
@@ -189,6 +192,21 @@ final class Endpoints {
     caller.requireApp("read the report");
     String userId = caller.scopedUser(params.get("userId"), "report on");
     return Reply.json(200, client.report(new ListQuery(params.get("projectId"), userId, null, ListQuery.MAX_PAGE_SIZE, null)));
+  }
+
+  private Reply advice(Auth.Principal caller, Map<String, String> params) {
+    onlyKnown(params, ADVICE_PARAMS);
+    caller.requireAdmin("read the idle-timeout advice (it spans every user of a project)");
+    double waitCost = IdleAdvice.DEFAULT_WAIT_COST_PER_HOUR;
+    if (params.containsKey("waitCostPerHour")) {
+      try {
+        waitCost = Double.parseDouble(params.get("waitCostPerHour"));
+      } catch (NumberFormatException e) {
+        throw ApiException.badRequest("invalid_argument", "waitCostPerHour must be a number of dollars", "waitCostPerHour");
+      }
+    }
+    String projectId = params.get("projectId") == null ? null : Validation.id("projectId", params.get("projectId"));
+    return Reply.json(200, client.advice(new ListQuery(projectId, null, null, ListQuery.MAX_PAGE_SIZE, null), waitCost));
   }
 
   private Reply browserToken(Auth.Principal caller, Body body) {

@@ -99,6 +99,7 @@ public final class HttpApi implements AutoCloseable {
   private final ServerConnector connector;
   private final ThreadPoolExecutor workers;
   private final byte[] openApi;
+  private final Console console = new Console();
 
   private HttpApi(SandmanClient client, Config config, PrometheusMeterRegistry registry) throws IOException {
     this.config = config;
@@ -199,6 +200,14 @@ public final class HttpApi implements AutoCloseable {
     cors.addTo(response.getHeaders(), origin);
     if (rawPath != null && PLAIN.contains(rawPath)) {
       answer(request, response, callback, started, rawPath, guarded(() -> plain(method, rawPath)));
+      return;
+    }
+    Console.Asset asset = console.at(rawPath);
+    if (asset != null && (method.equals("GET") || method.equals("HEAD"))) {
+      response.getHeaders().put("Content-Security-Policy", Console.POLICY);
+      response.getHeaders().put("Referrer-Policy", "no-referrer");
+      response.getHeaders().put("X-Frame-Options", "DENY");
+      answer(request, response, callback, started, "/console", new Reply(200, asset.bytes(), asset.contentType()));
       return;
     }
     Routes.Match match;

@@ -27,7 +27,7 @@ class EventStreamTest {
 
   private static SandboxStatus status(String id) {
     return new SandboxStatus(id, "p", "u", null, null, SandboxState.RUNNING, null, null, null, null, null, null, null, null,
-        null, List.of(), null, null, null, List.of(), null, null, null, 0, null, null);
+        null, List.of(), null, null, null, List.of(), null, null, null, 0, null, null, null);
   }
 
   @Test

@@ -290,18 +290,26 @@ class RealTemporalTest {
     assertThat(spec.getIntervals()).extracting(i -> i.getEvery()).containsExactly(Duration.ofMinutes(5));
     SandmanWorker again = startWorker(); // a second worker start updates the schedule in place
     again.shutdown(Duration.ofSeconds(5));
+    track("it-sweep", "it-u", null);
     String orphan = sim.createSandbox("base", Duration.ofMinutes(5), true, Map.of("projectId", "it-sweep"));
     schedule.trigger();
     String query = "WorkflowType = '" + Sandman.SWEEP_WORKFLOW_TYPE + "' AND ExecutionStatus = 'Completed'";
-    List<String> runs = new ArrayList<>();
-    waitFor("a completed sweep run", Duration.ofSeconds(30), () -> {
-      runs.clear();
-      connection.client().listExecutions(query).forEach(e -> runs.add(e.getExecution().getWorkflowId()));
-      return !runs.isEmpty();
+    // the schedule's own interval may have run it too: the triggered run is the one that saw the orphan
+    dev.sandman.workflows.SweepReport[] found = new dev.sandman.workflows.SweepReport[1];
+    String[] run = new String[1];
+    waitFor("a completed sweep run that saw the orphan", Duration.ofSeconds(30), () -> {
+      connection.client().listExecutions(query).forEach(e -> {
+        dev.sandman.workflows.SweepReport report = connection.client().newUntypedWorkflowStub(e.getExecution().getWorkflowId())
+            .getResult(dev.sandman.workflows.SweepReport.class);
+        if (report.items().stream().anyMatch(item -> item.sandboxId().equals(orphan))) {
+          found[0] = report;
+          run[0] = e.getExecution().getWorkflowId();
+        }
+      });
+      return found[0] != null;
     });
-    assertThat(runs.get(0)).startsWith(Sandman.SWEEP_SCHEDULE_ID);
-    dev.sandman.workflows.SweepReport report = connection.client().newUntypedWorkflowStub(runs.get(0))
-        .getResult(dev.sandman.workflows.SweepReport.class);
+    dev.sandman.workflows.SweepReport report = found[0];
+    assertThat(run[0]).startsWith(Sandman.SWEEP_SCHEDULE_ID);
     assertThat(report.orphanPolicy()).isEqualTo("report");
     assertThat(report.items()).anySatisfy(item -> {
       assertThat(item.sandboxId()).isEqualTo(orphan);
@@ -309,7 +317,7 @@ class RealTemporalTest {
       assertThat(item.projectId()).isEqualTo("it-sweep");
     });
     assertThat(report.tracked()).isGreaterThan(0);
-    System.out.printf("sweep run %s: %d E2B sandboxes, %d tracked, %d orphans, %d ms%n", runs.get(0), report.e2bListed(),
+    System.out.printf("sweep run %s: %d E2B sandboxes, %d tracked, %d orphans, %d ms%n", run[0], report.e2bListed(),
         report.tracked(), report.orphans(), Duration.between(report.startedAt(), report.finishedAt()).toMillis());
   }
 

@@ -41,6 +41,9 @@ public interface Sandboxes extends AutoCloseable {
 
   Report report(ListQuery filter);
 
+  /** Advice on each project's idle timeout from its recorded activity gaps. */
+  IdleAdvice advice(ListQuery filter, double waitCostPerHour);
+
   /** One sweep of E2B's sandboxes now: orphans reported, adopted or killed, states reconciled. */
   dev.sandman.workflows.SweepReport sweep(dev.sandman.workflows.SweepOrder order);
 

@@ -347,6 +347,28 @@ public final class SandmanClient implements Sandboxes {
     return report.build();
   }
 
+  /**
+   * Advice on each project's idle timeout from its sandboxes' recorded activity gaps (every page the
+   * filter matches; no billed Action): the 1-60 minute timeout that costs least, a resume priced as
+   * {@code waitCostPerHour} of the user's time for its measured duration.
+   */
+  public IdleAdvice advice(ListQuery filter, double waitCostPerHour) {
+    if (!(waitCostPerHour >= 0 && waitCostPerHour <= 10_000)) {
+      throw SandmanException.invalid("waitCostPerHour", "waitCostPerHour must be between 0 and 10000 dollars");
+    }
+    IdleAdvisor advisor = new IdleAdvisor(Instant.now(), waitCostPerHour);
+    Pages.each(this::list, filter, page -> {
+      for (SandboxSummary item : page.items()) {
+        try {
+          advisor.add(status(item.sandboxId()));
+        } catch (SandmanException gone) {
+          // ended outside Sandman: nothing recorded to learn from
+        }
+      }
+    });
+    return advisor.build();
+  }
+
   /** The longest grace a sweep order may give young orphans. */
   static final Duration MAX_SWEEP_GRACE = Duration.ofDays(30);
 

@@ -25,6 +25,9 @@ final class UsageReport {
     double pausedHours;
     double cost;
     double savedByPausing;
+    long pauses;
+    double cronWaste;
+    long temporalActions;
 
     Sums(String projectId, String userId) {
       this.projectId = projectId;
@@ -40,11 +43,15 @@ final class UsageReport {
       pausedHours += other.pausedHours;
       cost += other.cost;
       savedByPausing += other.savedByPausing;
+      pauses += other.pauses;
+      cronWaste += other.cronWaste;
+      temporalActions += other.temporalActions;
     }
 
     Report.Row row() {
       return new Report.Row(projectId, userId, sandboxes, running, paused, killed,
-          round(runningHours), round(pausedHours), round(cost), round(savedByPausing));
+          round(runningHours), round(pausedHours), round(cost), round(savedByPausing), pauses, round(cronWaste), temporalActions,
+          round(temporalActions * Report.PRICE_PER_ACTION));
     }
   }
 
@@ -79,6 +86,13 @@ final class UsageReport {
     row.pausedHours += pausedHours;
     row.cost += runningHours * price;
     row.savedByPausing += pausedHours * price;
+    if (status.counters() != null) {
+      dev.sandman.workflows.Counters c = status.counters();
+      row.pauses += c.pauses();
+      row.cronWaste += c.pauses() * Report.CRON_LATENESS_MINUTES / 60 * price;
+      // a run's start, each signal, each E2B call (an activity), and per pause or resume a timer and an upsert
+      row.temporalActions += c.runs() + c.activitySignals() + c.e2bCalls() + 2 * (c.pauses() + c.resumes());
+    }
   }
 
   Report build() {

@@ -52,7 +52,7 @@ class TouchCoalescerTest {
       Instant due = state == SandboxState.RUNNING ? lastActivityAt.plus(IDLE) : null;
       return Optional.of(new SandboxStatus("sb", "p", "u", null, null, state, null, null, lastActivityAt, due, null, null,
           null, new Policy(IDLE, null, null), new Counters(0, 0, 0, 0, 0, 1), List.of(), null, null, null, List.of(), null,
-          null, null, 0, due, null));
+          null, null, 0, due, null, null));
     }
   }
 

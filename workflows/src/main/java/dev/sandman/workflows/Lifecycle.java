@@ -78,6 +78,14 @@ public final class Lifecycle {
   List<Transition> transitions = new ArrayList<>();
   LastError lastError;
 
+  /** The time of the newest activity a signal reported (requests and resumes leave it alone). */
+  Instant lastTouchAt;
+  /**
+   * Gaps between reported activity, by whole minutes: [m] counts gaps of m to m+1 minutes (1-60), [61]
+   * longer ones. What the idle-timeout advice is computed from.
+   */
+  long[] activityGaps;
+
   /** Keep-awake holds; expired ones are dropped as the workflow goes. */
   List<Hold> holds = new ArrayList<>();
   /** Events not yet delivered, oldest first; the oldest dropped past {@link #OUTBOX_LIMIT}. */
@@ -107,6 +115,7 @@ public final class Lifecycle {
     lc.stateSince = now;
     lc.trackedAt = now;
     lc.lastActivityAt = now;
+    lc.lastTouchAt = now; // a track is the app's first sign of its user
     return lc;
   }
 
@@ -208,6 +217,22 @@ public final class Lifecycle {
     return retention == null || (lifetime != null && !lifetime.isAfter(retention)) ? Cause.LIFETIME : Cause.RETENTION;
   }
 
+  /** Counts the gap since the newest activity reported before {@code at}, if a minute or more. */
+  void countGap(Instant at) {
+    if (lastTouchAt != null && at.isAfter(lastTouchAt)) {
+      long minutes = java.time.Duration.between(lastTouchAt, at).toMinutes();
+      if (minutes >= 1) {
+        if (activityGaps == null) {
+          activityGaps = new long[ActivityGaps.BUCKETS];
+        }
+        activityGaps[(int) Math.min(minutes, ActivityGaps.BUCKETS - 1)]++;
+      }
+    }
+    if (lastTouchAt == null || at.isAfter(lastTouchAt)) {
+      lastTouchAt = at;
+    }
+  }
+
   /** A new idle spell begins (activity, or a pause or resume): what was put off for the last one is done with. */
   void newIdleSpell() {
     pauseDeferredUntil = null;
@@ -236,7 +261,7 @@ public final class Lifecycle {
         lastActivityAt, pauseDeadline(), killDeadline(), killCause(), state == SandboxState.RUNNING ? e2bEndAt : null,
         policy, new Counters(pauses, resumes, activitySignals, staleSignals, e2bCalls, runs), List.copyOf(transitions),
         lastError, pauseWarningAt(), killWarningAt(), activeHolds(now), usage(now), sandboxPolicy, projectPolicy,
-        outbox.size(), activityDueBy(), lastPrePause);
+        outbox.size(), activityDueBy(), lastPrePause, activityGaps == null ? null : ActivityGaps.of(activityGaps));
   }
 
   /**

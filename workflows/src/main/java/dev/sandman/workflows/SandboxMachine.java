@@ -385,6 +385,7 @@ public final class SandboxMachine {
   public boolean activity(Instant at, Instant now) {
     Instant seen = at == null || at.isAfter(now) ? now : at;
     lc.activitySignals++;
+    lc.countGap(seen);
     switch (lc.state) {
       case RUNNING, RESUMING -> {
         if (seen.isAfter(lc.lastActivityAt)) {

@@ -12,7 +12,8 @@ import java.util.Map;
  * with {@code killCause} saying which. {@code policy} is the effective policy; the sandbox's and the
  * project's own layers are shown beside it. {@code activityDueBy} (while RUNNING) is when newer
  * activity must have reached the workflow to keep the sandbox from warning or pausing: a client that
- * batches touches sends the newest one before then. {@code prePause} is the pre-pause hook's last answer.
+ * batches touches sends the newest one before then. {@code prePause} is the pre-pause hook's last answer;
+ * {@code activityGaps} counts the gaps between reported activity, for the idle-timeout advice.
  */
 public record SandboxStatus(
     @JsonProperty("sandboxId") String sandboxId,
@@ -40,7 +41,8 @@ public record SandboxStatus(
     @JsonProperty("projectPolicy") Policy projectPolicy,
     @JsonProperty("eventsPending") int eventsPending,
     @JsonProperty("activityDueBy") Instant activityDueBy,
-    @JsonProperty("prePause") PrePauseAnswer prePause) {
+    @JsonProperty("prePause") PrePauseAnswer prePause,
+    @JsonProperty("activityGaps") ActivityGaps activityGaps) {
 
   /** The memo key under which the workflow publishes its status, so reads cost no query. */
   public static final String MEMO_KEY = "status";
@@ -81,6 +83,6 @@ public record SandboxStatus(
   private SandboxStatus with(Instant lastActivity, Instant deadline, Instant warning, Instant due, Usage newUsage) {
     return new SandboxStatus(sandboxId, projectId, userId, template, metadata, state, stateSince, trackedAt, lastActivity,
         deadline, killDeadline, killCause, e2bEndAt, policy, counters, transitions, lastError, warning, killWarningAt,
-        holds, newUsage, sandboxPolicy, projectPolicy, eventsPending, due, prePause);
+        holds, newUsage, sandboxPolicy, projectPolicy, eventsPending, due, prePause, activityGaps);
   }
 }
