@@ -153,21 +153,29 @@ final class CostBench {
       for (Step step : steps(trace)) {
         e.sleepUntil(e.start.plusSeconds(step.second()).minusMillis(1)); // before any timer due at that second
         List<Future<?>> sent = new ArrayList<>();
-        for (Trace.Event event : step.events()) {
-          Instant at = e.start.plusSeconds(event.second());
-          String id = ids.get(event.sandbox());
-          if (id == null) { // the user's first action: the app creates the sandbox and tracks it
-            String created = e.sim.createSandbox("base", Duration.ofMinutes(15), true, Map.of());
-            ids.put(event.sandbox(), created);
-            sent.add(pool.submit(() -> {
+        // one task per sandbox, its actions in order: a workflow learns each gap between them as it happened
+        Map<Integer, List<Trace.Event>> bySandbox = new java.util.LinkedHashMap<>();
+        step.events().forEach(event -> bySandbox.computeIfAbsent(event.sandbox(), k -> new ArrayList<>()).add(event));
+        for (Map.Entry<Integer, List<Trace.Event>> actions : bySandbox.entrySet()) {
+          int sandbox = actions.getKey();
+          String known = ids.get(sandbox);
+          String id = known != null ? known : e.sim.createSandbox("base", Duration.ofMinutes(15), true, Map.of());
+          ids.put(sandbox, id);
+          sent.add(pool.submit(() -> {
+            List<Trace.Event> events = actions.getValue();
+            int from = 0;
+            if (known == null) { // the user's first action: the app creates the sandbox and tracks it
               SandboxWorkflow workflow = e.client.newWorkflowStub(SandboxWorkflow.class, WorkflowOptions.newBuilder()
-                  .setWorkflowId(Sandman.workflowId(created)).setTaskQueue(QUEUE).build());
-              WorkflowClient.start(workflow::run, SandboxSpec.of(created, "bench", "u" + event.sandbox(), Policy.defaults()));
-            }));
-          } else {
-            sent.add(pool.submit(() ->
-                e.client.newWorkflowStub(SandboxWorkflow.class, Sandman.workflowId(id)).activity(new ActivitySignal(at))));
-          }
+                  .setWorkflowId(Sandman.workflowId(id)).setTaskQueue(QUEUE).build());
+              WorkflowClient.start(workflow::run, SandboxSpec.of(id, "bench", "u" + sandbox, Policy.defaults()));
+              from = 1;
+            }
+            SandboxWorkflow workflow = e.client.newWorkflowStub(SandboxWorkflow.class, Sandman.workflowId(id));
+            for (Trace.Event event : events.subList(from, events.size())) {
+              workflow.activity(new ActivitySignal(e.start.plusSeconds(event.second())));
+            }
+            return null;
+          }));
         }
         for (Future<?> future : sent) {
           future.get();

@@ -79,37 +79,36 @@ public final class IdleAdvisor {
 
   public IdleAdvice build() {
     List<IdleAdvice.Project> out = new ArrayList<>();
-    double price = OperatorConfig.E2B_DEFAULT_PRICE_PER_HOUR;
-    for (Map.Entry<String, Sums> entry : projects.entrySet()) {
-      Sums s = entry.getValue();
-      price = s.pricePerHour;
-      double resumeSeconds = fixedResumeSeconds != null ? fixedResumeSeconds
-          : s.resumesMeasured == 0 ? IdleAdvice.DEFAULT_RESUME_SECONDS : s.resumeSeconds / s.resumesMeasured;
-      IdleCostModel model = new IdleCostModel(s.byMinute, s.longer, s.finalSpells, s.pricePerHour,
-          resumeSeconds * waitCostPerHour / 3600);
-      Duration current = s.timeouts.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey)
-          .orElse(dev.sandman.workflows.Policy.DEFAULT_IDLE_TIMEOUT);
-      List<IdleAdvice.Candidate> candidates = new ArrayList<>();
-      IdleCostModel.Outcome best = null;
-      for (int m = 1; m <= IdleAdvice.MAX_MINUTES; m++) {
-        IdleCostModel.Outcome outcome = model.at(IdleAdvice.minutes(m));
-        candidates.add(IdleAdvice.Candidate.of(outcome));
-        if (best == null || outcome.cost() < best.cost() - 1e-9) {
-          best = outcome;
-        }
-      }
-      IdleCostModel.Outcome now0 = model.at(current);
-      double days = s.firstTracked == null ? 1 : Math.max(1.0 / 24, Duration.between(s.firstTracked, now).toSeconds() / 86_400.0);
-      long gaps = java.util.Arrays.stream(s.byMinute).sum() + s.longer;
-      String note = null;
-      if (gaps < IdleAdvice.MIN_GAPS) { // a handful of gaps says nothing of a project's habits
-        best = now0;
-        note = "only " + gaps + " activity gaps recorded (advice needs " + IdleAdvice.MIN_GAPS + "): keeping the current timeout";
-      }
-      out.add(new IdleAdvice.Project(entry.getKey(), s.sandboxes, gaps, IdleAdvice.round(days), current, best.idleTimeout(),
-          IdleAdvice.round(resumeSeconds), IdleAdvice.Candidate.of(now0), IdleAdvice.Candidate.of(best),
-          IdleAdvice.round(Math.max(0, now0.cost() - best.cost()) / days), note, List.copyOf(candidates)));
-    }
+    projects.forEach((projectId, sums) -> out.add(project(projectId, sums)));
+    double price = projects.values().stream().mapToDouble(p -> p.pricePerHour).findFirst().orElse(OperatorConfig.E2B_DEFAULT_PRICE_PER_HOUR);
     return new IdleAdvice(List.copyOf(out), price, waitCostPerHour, now);
+  }
+
+  private IdleAdvice.Project project(String projectId, Sums s) {
+    double resumeSeconds = fixedResumeSeconds != null ? fixedResumeSeconds
+        : s.resumesMeasured == 0 ? IdleAdvice.DEFAULT_RESUME_SECONDS : s.resumeSeconds / s.resumesMeasured;
+    IdleCostModel model = new IdleCostModel(s.byMinute, s.longer, s.finalSpells, s.pricePerHour, resumeSeconds * waitCostPerHour / 3600);
+    Duration current = s.timeouts.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey)
+        .orElse(dev.sandman.workflows.Policy.DEFAULT_IDLE_TIMEOUT);
+    List<IdleAdvice.Candidate> candidates = new ArrayList<>();
+    IdleCostModel.Outcome best = null;
+    for (int m = 1; m <= IdleAdvice.MAX_MINUTES; m++) {
+      IdleCostModel.Outcome outcome = model.at(IdleAdvice.minutes(m));
+      candidates.add(IdleAdvice.Candidate.of(outcome));
+      if (best == null || outcome.cost() < best.cost() - 1e-9) { // a tie goes to the shorter timeout found first
+        best = outcome;
+      }
+    }
+    IdleCostModel.Outcome inForce = model.at(current);
+    double days = s.firstTracked == null ? 1 : Math.max(1.0 / 24, Duration.between(s.firstTracked, now).toSeconds() / 86_400.0);
+    long gaps = java.util.Arrays.stream(s.byMinute).sum() + s.longer;
+    String note = null;
+    if (gaps < IdleAdvice.MIN_GAPS) { // a handful of gaps says nothing of a project's habits
+      best = inForce;
+      note = "only " + gaps + " activity gaps recorded (advice needs " + IdleAdvice.MIN_GAPS + "): keeping the current timeout";
+    }
+    return new IdleAdvice.Project(projectId, s.sandboxes, gaps, IdleAdvice.round(days), current, best.idleTimeout(),
+        IdleAdvice.round(resumeSeconds), IdleAdvice.Candidate.of(inForce), IdleAdvice.Candidate.of(best),
+        IdleAdvice.round(Math.max(0, inForce.cost() - best.cost()) / days), note, List.copyOf(candidates));
   }
 }

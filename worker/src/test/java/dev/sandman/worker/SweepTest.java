@@ -128,6 +128,20 @@ class SweepTest {
   }
 
   @Test
+  void aSandboxWhoseWorkflowWasTerminatedByHandIsAdoptedAgain() {
+    try (SandmanTestEnv t = new SandmanTestEnv()) {
+      String id = t.newSandbox();
+      t.track(id, new Policy(Duration.ofHours(1), null, null));
+      t.awaitState(id, s -> s.counters().e2bCalls() >= 1, Duration.ofMillis(100), 50);
+      t.untyped(id).terminate("terminated from the Temporal UI by mistake");
+      SweepReport report = t.sweep(new SweepOrder(SweepOrder.ADOPT, Map.of(), false, Duration.ZERO));
+      assertThat(item(report, id).outcome()).isEqualTo("adopted");
+      assertThat(t.status(id).state()).isEqualTo(SandboxState.RUNNING);
+      assertThat(t.sim.stateOf(id)).isEqualTo("running");
+    }
+  }
+
+  @Test
   void anOrderForAnUnknownActionIsRefusedWithoutRetries() {
     try (SandmanTestEnv t = new SandmanTestEnv()) {
       assertThatThrownBy(() -> t.sweep(new SweepOrder("delete", Map.of(), false, null)))

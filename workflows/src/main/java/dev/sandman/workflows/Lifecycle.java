@@ -220,7 +220,8 @@ public final class Lifecycle {
   /** Counts the gap since the newest activity reported before {@code at}, if a minute or more. */
   void countGap(Instant at) {
     if (lastTouchAt != null && at.isAfter(lastTouchAt)) {
-      long minutes = java.time.Duration.between(lastTouchAt, at).toMinutes();
+      // whole seconds first: a timestamp clamped to the workflow's clock a millisecond early must not change the bucket
+      long minutes = Math.round(java.time.Duration.between(lastTouchAt, at).toMillis() / 1000.0) / 60;
       if (minutes >= 1) {
         if (activityGaps == null) {
           activityGaps = new long[ActivityGaps.BUCKETS];

@@ -68,6 +68,9 @@ public final class SandboxMachine {
     }
   }
 
+  /** How far ahead of the workflow's clock an app's activity time is believed when counting gaps. */
+  static final Duration GAP_CLOCK_SKEW = Duration.ofMinutes(1);
+
   /** How many E2B event ids a sandbox remembers to take each once (E2B redelivers within minutes). */
   static final int NOTICES_REMEMBERED = 32;
 
@@ -385,7 +388,8 @@ public final class SandboxMachine {
   public boolean activity(Instant at, Instant now) {
     Instant seen = at == null || at.isAfter(now) ? now : at;
     lc.activitySignals++;
-    lc.countGap(seen);
+    // the app's own time: signals that wait for one workflow task share its (earlier) clock
+    lc.countGap(at == null ? now : Lifecycle.earliest(at, now.plus(GAP_CLOCK_SKEW)));
     switch (lc.state) {
       case RUNNING, RESUMING -> {
         if (seen.isAfter(lc.lastActivityAt)) {
