@@ -18,7 +18,18 @@ function freePort() {
   });
 }
 
+/** Starts `./sandman dev` on free ports; a port taken between choosing and binding it means another try. */
 export async function startSandman(extraEnv = {}) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(extraEnv);
+    } catch (error) {
+      if (attempt === 3 || !/exited with 2/.test(error.message)) throw error;
+    }
+  }
+}
+
+async function startOnce(extraEnv) {
   if (process.env.SANDMAN_URL) {
     return {
       url: process.env.SANDMAN_URL,
