@@ -68,6 +68,13 @@ class ComposeFileTest {
     assertThat((Map<String, Object>) environment(worker)).containsKeys("TEMPORAL_ADDRESS", "E2B_API_KEY", "SANDMAN_WORKER_HEALTH_HOST");
     assertThat((Map<String, Object>) environment(api)).containsKeys("TEMPORAL_ADDRESS", "SANDMAN_ADMIN_TOKEN", "SANDMAN_HTTP_HOST");
     assertThat(worker.get("image")).isEqualTo("sandman:0.1.0");
+    // docker compose stops with SIGKILL 10 s after SIGTERM unless told otherwise: longer than the drain
+    for (Map<String, Object> service : List.of(worker, api)) {
+      String grace = String.valueOf(service.get("stop_grace_period"));
+      assertThat(grace).matches("\\d+s");
+      assertThat(java.time.Duration.ofSeconds(Long.parseLong(grace.replace("s", ""))))
+          .isGreaterThan(dev.sandman.worker.SandmanWorker.DRAIN);
+    }
   }
 
   @SuppressWarnings("unchecked")

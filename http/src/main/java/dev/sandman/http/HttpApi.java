@@ -100,6 +100,7 @@ public final class HttpApi implements AutoCloseable {
   private final ThreadPoolExecutor workers;
   private final byte[] openApi;
   private final Console console = new Console();
+  private final io.temporal.serviceclient.WorkflowServiceStubs temporalService;
 
   private HttpApi(SandmanClient client, Config config, PrometheusMeterRegistry registry) throws IOException {
     this.config = config;
@@ -117,6 +118,7 @@ public final class HttpApi implements AutoCloseable {
         .description("event stream viewers dropped for falling behind").register(registry);
     Gauge.builder("sandman_http_streams_open", openStreams, AtomicInteger::get).description("event streams open").register(registry);
     this.e2bEvents = new E2bEvents(client, config.e2bWebhookSecrets(), Clock.systemUTC());
+    this.temporalService = client.temporal().getWorkflowServiceStubs();
     this.routes = new Endpoints(client, browserTokens, () -> new EventStream(streamTimers, openStreams, dropped::increment)).routes();
     try (InputStream in = HttpApi.class.getResourceAsStream("/openapi.json")) {
       this.openApi = in.readAllBytes();
@@ -189,8 +191,10 @@ public final class HttpApi implements AutoCloseable {
 
   // ---- one request ------------------------------------------------------------------------
 
-  private static final Set<String> PLAIN = Set.of("/healthz", "/metrics", "/openapi.json");
+  private static final Set<String> PLAIN = Set.of("/healthz", "/readyz", "/metrics", "/openapi.json");
   static final String E2B_EVENTS = "/v1/e2b/events";
+  /** How long a readiness probe waits for Temporal. */
+  private static final java.time.Duration READY_WITHIN = java.time.Duration.ofSeconds(2);
 
   private void receive(Request request, Response response, Callback callback) {
     long started = System.nanoTime();
@@ -263,6 +267,9 @@ public final class HttpApi implements AutoCloseable {
     }
     return switch (path) {
       case "/healthz" -> Reply.json(200, Map.of("status", "ok"));
+      case "/readyz" -> dev.sandman.workflows.Executions.reachable(temporalService, READY_WITHIN)
+          ? Reply.json(200, Map.of("status", "ready"))
+          : Reply.json(503, Map.of("status", "not ready", "reason", "Temporal does not answer"));
       case "/metrics" -> new Reply(200, registry.scrape(), "text/plain; version=0.0.4; charset=utf-8");
       default -> new Reply(200, openApi, "application/json");
     };

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The console's files: served without a token, under a policy that allows no inline script, and nothing else. */
+/** The console's files (served without a token, under a policy that allows no inline script), and readiness. */
 class ConsoleTest {
   private ApiHarness h;
 
@@ -39,6 +39,28 @@ class ConsoleTest {
     assertThat(get("/console.js").headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/javascript"));
     assertThat(get("/console.css").statusCode()).isEqualTo(200);
     assertThat(get("/console.map").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void readinessSaysWhetherTemporalAnswers() throws Exception {
+    HttpResponse<String> ready = get("/readyz");
+    assertThat(ready.statusCode()).isEqualTo(200);
+    assertThat(ready.body()).contains("\"ready\"");
+    io.temporal.serviceclient.WorkflowServiceStubs nowhere = io.temporal.serviceclient.WorkflowServiceStubs.newServiceStubs(
+        io.temporal.serviceclient.WorkflowServiceStubsOptions.newBuilder().setTarget("127.0.0.1:1").build());
+    try (dev.sandman.starter.SandmanClient lost = new dev.sandman.starter.SandmanClient(
+        io.temporal.client.WorkflowClient.newInstance(nowhere), dev.sandman.starter.SandmanClient.Options.defaults());
+         HttpApi api = h.start(lost, java.util.List.of())) {
+      long started = System.nanoTime();
+      HttpResponse<String> notReady = h.http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + "/readyz")).GET().build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(notReady.statusCode()).isEqualTo(503);
+      assertThat(java.time.Duration.ofNanos(System.nanoTime() - started)).isLessThan(java.time.Duration.ofSeconds(5));
+      assertThat(h.http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + "/healthz")).GET().build(),
+          HttpResponse.BodyHandlers.ofString()).statusCode()).as("alive all the same").isEqualTo(200);
+    } finally {
+      nowhere.shutdownNow();
+    }
   }
 
   @Test

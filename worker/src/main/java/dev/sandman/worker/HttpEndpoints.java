@@ -10,7 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
 
-/** The worker's own small HTTP server: GET /healthz and GET /metrics (Prometheus text). */
+/**
+ * The worker's own small HTTP server: GET /healthz (alive: the worker polls), GET /readyz (and Temporal
+ * answers: what a readiness probe asks) and GET /metrics (Prometheus text).
+ */
 public final class HttpEndpoints implements AutoCloseable {
   static {
     // without it the JDK server waits on delayed ACKs (~40 ms per small answer)
@@ -21,6 +24,11 @@ public final class HttpEndpoints implements AutoCloseable {
 
   public HttpEndpoints(String host, int port, PrometheusMeterRegistry registry, BooleanSupplier healthy)
       throws IOException {
+    this(host, port, registry, healthy, healthy);
+  }
+
+  public HttpEndpoints(String host, int port, PrometheusMeterRegistry registry, BooleanSupplier healthy, BooleanSupplier ready)
+      throws IOException {
     server = HttpServer.create(new InetSocketAddress(host, port), 16);
     server.setExecutor(Executors.newFixedThreadPool(2, r -> {
       Thread t = new Thread(r, "sandman-worker-http");
@@ -30,6 +38,10 @@ public final class HttpEndpoints implements AutoCloseable {
     server.createContext("/healthz", exchange -> {
       boolean ok = healthy.getAsBoolean();
       send(exchange, ok ? 200 : 503, "application/json", ok ? "{\"status\":\"ok\"}" : "{\"status\":\"stopping\"}");
+    });
+    server.createContext("/readyz", exchange -> {
+      boolean ok = ready.getAsBoolean();
+      send(exchange, ok ? 200 : 503, "application/json", ok ? "{\"status\":\"ready\"}" : "{\"status\":\"not ready\"}");
     });
     server.createContext("/metrics", exchange ->
         send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));

@@ -29,6 +29,9 @@ import org.slf4j.LoggerFactory;
 public final class SandmanWorker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SandmanWorker.class);
 
+  /** How long a stopping worker lets its tasks in progress finish: keep a deployment's stop grace above it. */
+  public static final Duration DRAIN = Duration.ofSeconds(30);
+
   private final WorkerFactory factory;
   private final WorkerConfig config;
   private final SweepSchedule sweep;
@@ -140,6 +143,6 @@ public final class SandmanWorker implements AutoCloseable {
 
   @Override
   public void close() {
-    shutdown(Duration.ofSeconds(30));
+    shutdown(DRAIN);
   }
 }

@@ -32,7 +32,9 @@ public final class WorkerMain {
     SandmanWorker worker = SandmanWorker.start(temporal.client(), config, registry);
     HttpEndpoints http =
         config.healthPort() > 0
-            ? new HttpEndpoints(config.healthHost(), config.healthPort(), registry, worker::isRunning)
+            ? new HttpEndpoints(config.healthHost(), config.healthPort(), registry, worker::isRunning,
+                () -> worker.isRunning() && dev.sandman.workflows.Executions.reachable(
+                    temporal.client().getWorkflowServiceStubs(), java.time.Duration.ofSeconds(2)))
             : null;
     if (http != null) {
       log.info("health and metrics on http://{}:{}/healthz and /metrics", config.healthHost(), http.port());
@@ -40,7 +42,7 @@ public final class WorkerMain {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       log.info("stopping: finishing tasks in progress");
-      worker.shutdown(Duration.ofSeconds(30));
+      worker.shutdown(SandmanWorker.DRAIN);
       if (http != null) {
         http.close();
       }

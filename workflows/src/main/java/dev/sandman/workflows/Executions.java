@@ -37,6 +37,17 @@ public final class Executions {
     }
   }
 
+  /** Whether the Temporal frontend answers within {@code timeout} (readiness probes): a system-info call, no Action. */
+  public static boolean reachable(WorkflowServiceStubs service, java.time.Duration timeout) {
+    try {
+      service.blockingStub().withDeadlineAfter(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+          .getSystemInfo(io.temporal.api.workflowservice.v1.GetSystemInfoRequest.getDefaultInstance());
+      return true;
+    } catch (RuntimeException unreachable) {
+      return false;
+    }
+  }
+
   public static void open(WorkflowServiceStubs service, String namespace, int pageSize, Consumer<List<WorkflowExecutionInfo>> page) {
     com.google.protobuf.ByteString token = com.google.protobuf.ByteString.EMPTY;
     do {
