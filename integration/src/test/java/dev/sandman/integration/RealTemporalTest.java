@@ -288,8 +288,11 @@ class RealTemporalTest {
     io.temporal.client.schedules.ScheduleHandle schedule = schedules.getHandle(Sandman.SWEEP_SCHEDULE_ID);
     var spec = schedule.describe().getSchedule().getSpec();
     assertThat(spec.getIntervals()).extracting(i -> i.getEvery()).containsExactly(Duration.ofMinutes(5));
+    schedule.pause("an operator looks into something");
     SandmanWorker again = startWorker(); // a second worker start updates the schedule in place
     again.shutdown(Duration.ofSeconds(5));
+    assertThat(schedule.describe().getSchedule().getState().isPaused()).as("an operator's pause survives a worker start").isTrue();
+    schedule.unpause();
     track("it-sweep", "it-u", null);
     String orphan = sim.createSandbox("base", Duration.ofMinutes(5), true, Map.of("projectId", "it-sweep"));
     schedule.trigger();

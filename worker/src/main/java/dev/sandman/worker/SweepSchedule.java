@@ -55,7 +55,9 @@ final class SweepSchedule implements AutoCloseable {
         schedules.createSchedule(Sandman.SWEEP_SCHEDULE_ID, schedule, ScheduleOptions.newBuilder().build());
         log.info("sweep scheduled every {} (Temporal Schedule {})", every, Sandman.SWEEP_SCHEDULE_ID);
       } catch (ScheduleAlreadyRunningException exists) {
-        schedules.getHandle(Sandman.SWEEP_SCHEDULE_ID).update(input -> new ScheduleUpdate(schedule));
+        // the interval and the action as configured; paused or not as the operator left it (the UI's Pause)
+        schedules.getHandle(Sandman.SWEEP_SCHEDULE_ID).update(input -> new ScheduleUpdate(
+            Schedule.newBuilder(schedule).setState(input.getDescription().getSchedule().getState()).build()));
         log.info("sweep every {} (Temporal Schedule {} updated)", every, Sandman.SWEEP_SCHEDULE_ID);
       }
       return new SweepSchedule(null);
