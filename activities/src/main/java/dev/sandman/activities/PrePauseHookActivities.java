@@ -10,10 +10,8 @@ import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.RequestBody;
 import okhttp3.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +23,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class PrePauseHookActivities implements PrePauseActivities {
   private static final Logger log = LoggerFactory.getLogger(PrePauseHookActivities.class);
-  private static final MediaType JSON = MediaType.get("application/json");
 
   private final String url;
   private final byte[] secret;
@@ -58,13 +55,7 @@ public final class PrePauseHookActivities implements PrePauseActivities {
     if (wait.isNegative() || wait.isZero()) {
       return PrePauseAnswer.reply(PrePauseAnswer.TIMEOUT, "asked after its deadline"); // a retry after the wait ran out
     }
-    long t = clock.instant().getEpochSecond();
-    Request request = new Request.Builder().url(url)
-        .header("X-Sandman-Signature", "t=" + t + ",v1=" + WebhookActivities.sign(secret, t, body))
-        .header("X-Sandman-Event-Id", pausing.id())
-        .header("X-Sandman-Event-Type", pausing.type())
-        .post(RequestBody.create(body, JSON))
-        .build();
+    Request request = WebhookActivities.signedPost(url, secret, clock.instant().getEpochSecond(), pausing, body);
     OkHttpClient bounded = http.newBuilder().callTimeout(wait).readTimeout(wait).build();
     try (Response response = bounded.newCall(request).execute()) {
       int code = response.code();

@@ -76,13 +76,7 @@ public class WebhookActivities implements EventActivities {
     long t = clock.instant().getEpochSecond();
     for (int i = 0; i < urls.size(); i++) {
       String url = urls.get(i);
-      String signature = "t=" + t + ",v1=" + sign(secrets.get(i), t, body);
-      Request request = new Request.Builder().url(url)
-          .header("X-Sandman-Signature", signature)
-          .header("X-Sandman-Event-Id", event.id())
-          .header("X-Sandman-Event-Type", event.type())
-          .post(RequestBody.create(body, JSON))
-          .build();
+      Request request = signedPost(url, secrets.get(i), t, event, body);
       try (Response response = http.newCall(request).execute()) {
         boolean ok = response.isSuccessful();
         listener.onDelivery(event.type(), ok);
@@ -95,6 +89,16 @@ public class WebhookActivities implements EventActivities {
       }
     }
     log.debug("event {} {} delivered to {} endpoint(s)", event.type(), event.id(), urls.size());
+  }
+
+  /** The POST of {@code event} (encoded as {@code body}) to {@code url}, signed at Unix second {@code t}: every event and the pre-pause hook. */
+  static Request signedPost(String url, byte[] secret, long t, SandboxEvent event, byte[] body) {
+    return new Request.Builder().url(url)
+        .header("X-Sandman-Signature", "t=" + t + ",v1=" + sign(secret, t, body))
+        .header("X-Sandman-Event-Id", event.id())
+        .header("X-Sandman-Event-Type", event.type())
+        .post(RequestBody.create(body, JSON))
+        .build();
   }
 
   /** hex(HMAC-SHA256(secret, "<t>.<body>")). */

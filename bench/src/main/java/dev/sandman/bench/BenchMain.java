@@ -147,6 +147,16 @@ public final class BenchMain {
   }
 
   /** The lines under each result's title: what made it, where, when. */
+  /** Temporal's test server as every benchmark runs it: Sandman's JSON, its search attributes registered. */
+  static io.temporal.testing.TestEnvironmentOptions.Builder testEnvironment() {
+    io.temporal.testing.TestEnvironmentOptions.Builder options = io.temporal.testing.TestEnvironmentOptions.newBuilder()
+        .setWorkflowClientOptions(io.temporal.client.WorkflowClientOptions.newBuilder()
+            .setDataConverter(dev.sandman.workflows.SandmanJson.dataConverter()).build());
+    dev.sandman.workflows.Sandman.SEARCH_ATTRIBUTES.forEach(k ->
+        options.registerSearchAttribute(k.getName(), io.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
+    return options;
+  }
+
   static String provenance(String command, String machine) {
     return "Command: `" + command + "`  \nMachine: " + machine + "  \nDate: " + LocalDate.now() + "\n\n";
   }

@@ -14,10 +14,7 @@ import dev.sandman.workflows.Policy;
 import dev.sandman.workflows.SandboxSpec;
 import dev.sandman.workflows.SandboxWorkflow;
 import dev.sandman.workflows.Sandman;
-import dev.sandman.workflows.SandmanJson;
-import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowClientOptions;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
@@ -60,9 +57,7 @@ final class CostBench {
     final Instant start;
 
     Env(java.util.function.Consumer<Env> register) throws Exception {
-      TestEnvironmentOptions.Builder options = TestEnvironmentOptions.newBuilder()
-          .setWorkflowClientOptions(WorkflowClientOptions.newBuilder().setDataConverter(SandmanJson.dataConverter()).build());
-      Sandman.SEARCH_ATTRIBUTES.forEach(k -> options.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
+      TestEnvironmentOptions.Builder options = BenchMain.testEnvironment();
       env = TestWorkflowEnvironment.newInstance(options.build());
       TestServerLockLog.bound(env);
       sim = new E2bSimulator(E2bSimulator.Options.defaults().withPauseMillisPerGiB(0)

@@ -15,10 +15,7 @@ import dev.sandman.workflows.Policy;
 import dev.sandman.workflows.SandboxSpec;
 import dev.sandman.workflows.SandboxWorkflow;
 import dev.sandman.workflows.Sandman;
-import dev.sandman.workflows.SandmanJson;
-import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowClientOptions;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
@@ -34,9 +31,7 @@ final class HistoryBench {
   private HistoryBench() {}
 
   static void write(Path out, String command, String machine, ObjectNode summary) throws Exception {
-    TestEnvironmentOptions.Builder options = TestEnvironmentOptions.newBuilder()
-        .setWorkflowClientOptions(WorkflowClientOptions.newBuilder().setDataConverter(SandmanJson.dataConverter()).build());
-    Sandman.SEARCH_ATTRIBUTES.forEach(k -> options.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
+    TestEnvironmentOptions.Builder options = BenchMain.testEnvironment();
     try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance(options.build())) {
       TestServerLockLog.bound(env);
       E2bSimulator sim = new E2bSimulator(E2bSimulator.Options.defaults().withPauseMillisPerGiB(0)

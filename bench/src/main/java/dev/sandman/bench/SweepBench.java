@@ -15,14 +15,11 @@ import dev.sandman.workflows.Policy;
 import dev.sandman.workflows.SandboxSpec;
 import dev.sandman.workflows.SandboxWorkflow;
 import dev.sandman.workflows.Sandman;
-import dev.sandman.workflows.SandmanJson;
 import dev.sandman.workflows.SweepOrder;
 import dev.sandman.workflows.SweepReport;
 import dev.sandman.workflows.SweepWorkflow;
 import io.temporal.api.enums.v1.EventType;
-import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowClientOptions;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
@@ -48,10 +45,7 @@ final class SweepBench {
   private SweepBench() {}
 
   static void write(Path out, String command, String machine, ObjectNode summary, int fleet, int tracked) throws Exception {
-    TestEnvironmentOptions.Builder options = TestEnvironmentOptions.newBuilder()
-        .setUseTimeskipping(false)
-        .setWorkflowClientOptions(WorkflowClientOptions.newBuilder().setDataConverter(SandmanJson.dataConverter()).build());
-    Sandman.SEARCH_ATTRIBUTES.forEach(k -> options.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
+    TestEnvironmentOptions.Builder options = BenchMain.testEnvironment().setUseTimeskipping(false);
     try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance(options.build());
          E2bSimulator sim = new E2bSimulator(E2bSimulator.Options.defaults().withPauseMillisPerGiB(0)).start(0)) {
       TestServerLockLog.bound(env);

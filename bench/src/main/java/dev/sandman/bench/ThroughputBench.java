@@ -16,12 +16,9 @@ import dev.sandman.workflows.Policy;
 import dev.sandman.workflows.SandboxSpec;
 import dev.sandman.workflows.SandboxWorkflow;
 import dev.sandman.workflows.Sandman;
-import dev.sandman.workflows.SandmanJson;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowClientOptions;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
@@ -61,15 +58,12 @@ final class ThroughputBench {
   record Result(Setup setup, List<Rate> rates) {}
 
   static Result run(Setup setup, int starts, int signals, int queries, int httpRequests, long touches) throws Exception {
-    TestEnvironmentOptions.Builder options = TestEnvironmentOptions.newBuilder()
-        .setUseTimeskipping(false)
-        .setWorkflowClientOptions(WorkflowClientOptions.newBuilder().setDataConverter(SandmanJson.dataConverter()).build());
+    TestEnvironmentOptions.Builder options = BenchMain.testEnvironment().setUseTimeskipping(false);
     int workflowThreads = Integer.getInteger("bench.threads", 16_000);
     if (setup.tuned()) {
       options.setWorkerFactoryOptions(WorkerFactoryOptions.newBuilder()
           .setWorkflowCacheSize(Integer.getInteger("bench.cache", 20_000)).setMaxWorkflowThreadCount(workflowThreads).build());
     }
-    Sandman.SEARCH_ATTRIBUTES.forEach(k -> options.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
     List<Rate> rates = new ArrayList<>();
     try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance(options.build());
         E2bSimulator sim = new E2bSimulator(E2bSimulator.Options.defaults().withPauseMillisPerGiB(0)).start(0)) {

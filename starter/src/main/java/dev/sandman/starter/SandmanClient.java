@@ -334,17 +334,23 @@ public final class SandmanClient implements Sandboxes {
   /** Usage and cost by project and user over every sandbox the filter matches (all pages). */
   public Report report(ListQuery filter) {
     UsageReport report = new UsageReport(Instant.now());
+    eachStatus(filter, page -> report.from(page.source()), report::add);
+    return report.build();
+  }
+
+  /** The status of every sandbox the filter matches, page by page (each page told first); ones gone meanwhile are skipped. */
+  private void eachStatus(ListQuery filter, java.util.function.Consumer<ListPage> onPage,
+      java.util.function.Consumer<SandboxStatus> onStatus) {
     Pages.each(this::list, filter, page -> {
-      report.from(page.source());
+      onPage.accept(page);
       for (SandboxSummary item : page.items()) {
         try {
-          report.add(status(item.sandboxId()));
+          onStatus.accept(status(item.sandboxId()));
         } catch (SandmanException gone) {
-          // ended outside Sandman (e.g. terminated): nothing to count
+          // ended outside Sandman (e.g. terminated): nothing to count or learn from
         }
       }
     });
-    return report.build();
   }
 
   /**
@@ -357,15 +363,7 @@ public final class SandmanClient implements Sandboxes {
       throw SandmanException.invalid("waitCostPerHour", "waitCostPerHour must be between 0 and 10000 dollars");
     }
     IdleAdvisor advisor = new IdleAdvisor(Instant.now(), waitCostPerHour);
-    Pages.each(this::list, filter, page -> {
-      for (SandboxSummary item : page.items()) {
-        try {
-          advisor.add(status(item.sandboxId()));
-        } catch (SandmanException gone) {
-          // ended outside Sandman: nothing recorded to learn from
-        }
-      }
-    });
+    eachStatus(filter, page -> { }, advisor::add);
     return advisor.build();
   }
 
