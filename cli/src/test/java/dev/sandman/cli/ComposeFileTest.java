@@ -19,6 +19,7 @@ import org.yaml.snakeyaml.Yaml;
 /** docker-compose.temporal.yml registers exactly the search attributes the code upserts, pins images, checks health. */
 class ComposeFileTest {
   private static final Path COMPOSE = Path.of("../docker-compose.temporal.yml");
+  private static final Path TEMPORAL = Path.of("../deploy/temporal");
 
   @SuppressWarnings("unchecked")
   private static Map<String, Map<String, Object>> services() throws Exception {
@@ -30,16 +31,34 @@ class ComposeFileTest {
 
   @Test
   void itRegistersExactlyTheSearchAttributesTheWorkflowUpserts() throws Exception {
-    Object command = services().get("temporal-setup").get("command");
-    String script = command instanceof List<?> list ? String.join("\n", list.stream().map(Object::toString).toList()) : command.toString();
-    Matcher loop = Pattern.compile("for name in ([A-Za-z ]+); do").matcher(script);
-    assertThat(loop.find()).as("a loop over the attribute names").isTrue();
-    Set<String> registered = Set.of(loop.group(1).trim().split("\\s+"));
+    Set<String> registered = new HashSet<>();
+    for (String line : Files.readAllLines(TEMPORAL.resolve("search-attributes.txt"))) {
+      if (!line.isBlank() && !line.startsWith("#")) {
+        String[] nameAndType = line.trim().split("\\s+");
+        assertThat(nameAndType[1]).as(nameAndType[0]).isEqualTo("Keyword");
+        registered.add(nameAndType[0]);
+      }
+    }
     Set<String> upserted = Sandman.SEARCH_ATTRIBUTES.stream().map(k -> k.getName()).collect(Collectors.toSet());
     assertThat(registered).isEqualTo(upserted);
-    assertThat(script).contains("--type Keyword");
-    // and all of Sandman's attributes are keywords
     Sandman.SEARCH_ATTRIBUTES.forEach(k -> assertThat(k.getValueType()).isEqualTo(io.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
+  }
+
+  /** One source of truth: the compose file runs the same scripts, settings and versions as the cluster tier. */
+  @Test
+  void theComposeFileSharesDeployTemporalWithTheClusterTier() throws Exception {
+    Map<String, Map<String, Object>> services = services();
+    assertThat(services.get("temporal-setup").get("entrypoint")).isEqualTo(List.of("/bin/sh", "/etc/sandman-temporal/setup.sh"));
+    assertThat(services.get("temporal-schema").get("entrypoint")).isEqualTo(List.of("/bin/sh", "/etc/sandman-temporal/schema.sh"));
+    assertThat(services.get("temporal").get("env_file")).isEqualTo("deploy/temporal/temporal.env");
+    String version = Files.readAllLines(TEMPORAL.resolve("versions.env")).stream()
+        .filter(l -> l.startsWith("TEMPORAL_SERVER_VERSION=")).findFirst().orElseThrow().split("=")[1];
+    for (String name : List.of("temporal", "temporal-schema", "temporal-setup")) {
+      assertThat(services.get(name).get("image").toString()).as(name).endsWith(":" + version);
+    }
+    assertThat(Files.readString(TEMPORAL.resolve("temporal.env"))).contains("DYNAMIC_CONFIG_FILE_PATH=config/dynamicconfig/");
+    // scaled out (docker compose up --scale sandman-api=M): no fixed host port on the API
+    assertThat(services.get("sandman-api").get("ports").toString()).matches("\\[(127\\.0\\.0\\.1:)?\\d+-\\d+:8080\\]");
   }
 
   @Test

@@ -16,11 +16,18 @@ public final class Metrics {
   private static final double[] COARSE_NANOS = Stream.of(Duration.ofMillis(10), Duration.ofMillis(100), Duration.ofSeconds(1),
       Duration.ofSeconds(10), Duration.ofMinutes(1)).mapToDouble(Duration::toNanos).toArray();
 
+  private static final double[] LATENESS_NANOS = Stream.of(Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(15),
+      Duration.ofMinutes(1), Duration.ofMinutes(5)).mapToDouble(Duration::toNanos).toArray();
+
   public static PrometheusMeterRegistry newRegistry() {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     registry.config().meterFilter(new MeterFilter() {
       @Override
       public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+        if (id.getName().equals("sandman_pause_lateness")) { // seconds matter here: buckets for an alert's "late by a minute"
+          return DistributionStatisticConfig.builder().percentilesHistogram(false).serviceLevelObjectives(LATENESS_NANOS)
+              .build().merge(config);
+        }
         if (id.getName().startsWith("temporal_") && id.getType() == Meter.Type.TIMER) {
           return DistributionStatisticConfig.builder().percentilesHistogram(false).serviceLevelObjectives(COARSE_NANOS)
               .build().merge(config);

@@ -18,8 +18,11 @@ public final class WorkerMain {
 
   public static int run(Env env) throws Exception {
     WorkerConfig config;
+    Duration gaugesEvery; // null: off
     try {
       config = WorkerConfig.fromEnv(env);
+      gaugesEvery = "off".equals(env.get("SANDMAN_FLEET_GAUGES_EVERY", null)) ? null
+          : env.getDuration("SANDMAN_FLEET_GAUGES_EVERY", Duration.ofMinutes(1));
     } catch (Env.ConfigException e) {
       System.err.println("sandman worker: " + e.getMessage());
       return 2;
@@ -30,6 +33,9 @@ public final class WorkerMain {
     PrometheusMeterRegistry registry = dev.sandman.worker.Metrics.newRegistry();
     TemporalConnection temporal = TemporalConnection.connect(env.asMap(), registry);
     SandmanWorker worker = SandmanWorker.start(temporal.client(), config, registry);
+    FleetGauges gauges = gaugesEvery == null ? null
+        : new FleetGauges(temporal.client().getWorkflowServiceStubs(), temporal.client().getOptions().getNamespace(),
+            registry, java.time.Clock.systemUTC()).every(gaugesEvery);
     HttpEndpoints http =
         config.healthPort() > 0
             ? new HttpEndpoints(config.healthHost(), config.healthPort(), registry, worker::isRunning,
@@ -42,6 +48,9 @@ public final class WorkerMain {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       log.info("stopping: finishing tasks in progress");
+      if (gauges != null) {
+        gauges.close();
+      }
       worker.shutdown(SandmanWorker.DRAIN);
       if (http != null) {
         http.close();

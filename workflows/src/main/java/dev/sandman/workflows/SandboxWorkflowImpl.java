@@ -135,6 +135,9 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
     return lc.toStatus(now());
   }
 
+  /** How long after its idle deadline a sandbox's pause was asked of E2B (dashboards, alerts). */
+  static final String PAUSE_LATENESS = "sandman_pause_lateness";
+
   private void carryOut(Step step) {
     switch (step.kind()) {
       case SLEEP -> sleepUntil(step.at());
@@ -146,6 +149,11 @@ public class SandboxWorkflowImpl implements SandboxWorkflow {
       case CHECK_CPU -> machine.cpuRead(e2b.cpu(lc.sandboxId, machine.cpuWindowSeconds()), now());
       case ASK_BEFORE_PAUSE -> carryOut(machine.prePauseAnswered(step, prePause.ask(pausingEvent(step)), now()));
       default -> {
+        if (step.kind() == Step.Kind.PAUSE && step.cause() == Cause.IDLE && lc.pauseDeadline() != null) {
+          // not history: the SDK's metrics scope stays silent on replay
+          Workflow.getMetricsScope().timer(PAUSE_LATENESS).record(
+              com.uber.m3.util.Duration.ofMillis(Math.max(0, Duration.between(lc.pauseDeadline(), now()).toMillis())));
+        }
         machine.calling(step, now());
         E2bCalls.Answer answer = e2b.call(step, lc.sandboxId, machine.backstopSeconds());
         if (answer.error() != null && !FailureType.SANDBOX_GONE.name().equals(answer.error().type())) {

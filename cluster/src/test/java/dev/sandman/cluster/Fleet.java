@@ -1,0 +1,126 @@
+package dev.sandman.cluster;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One scenario's sandboxes and the app's traffic to them: a fifth stay ACTIVE (touched five times per idle
+ * timeout), a fifth are RETURNING (the user comes back two seconds after the idle pause: a touch resumes
+ * it, then it idles again), the rest go IDLE once tracked.
+ */
+final class Fleet implements AutoCloseable {
+  enum Role { ACTIVE, RETURNING, IDLE }
+
+  record Sandbox(String id, Role role, Instant pauseDeadline) {}
+
+  private final AppClient app;
+  private final dev.sandman.e2bsim.E2bSimulator sim;
+  private final Duration idleTimeout;
+  final List<Sandbox> sandboxes = Collections.synchronizedList(new ArrayList<>());
+  /** RETURNING sandboxes the user came back to, and when. */
+  final Map<String, Instant> returnedAt = new ConcurrentHashMap<>();
+  private final Set<String> returnScheduled = ConcurrentHashMap.newKeySet();
+  private final ScheduledExecutorService traffic = Executors.newScheduledThreadPool(16);
+  private volatile boolean touching = true;
+  Instant touchesStoppedAt;
+  Instant trackStart;
+  Instant trackEnd;
+  int trackFailures;
+  String firstTrackFailure;
+
+  /** {@code sim}: where the app creates its sandboxes before tracking them (E2B, as the app's own SDK would). */
+  Fleet(AppClient app, dev.sandman.e2bsim.E2bSimulator sim, Duration idleTimeout) {
+    this.app = app;
+    this.sim = sim;
+    this.idleTimeout = idleTimeout;
+  }
+
+  /** Tracks {@code count} sandboxes that all go idle. */
+  void trackIdle(int count, String project) throws Exception {
+    track(count, project, i -> Role.IDLE);
+  }
+
+  /** Tracks {@code count} sandboxes the app created in E2B, 32 at a time through the APIs, a fifth of each role. */
+  void track(int count, String project) throws Exception {
+    track(count, project, i -> i % 5 == 0 ? Role.ACTIVE : i % 5 == 1 ? Role.RETURNING : Role.IDLE);
+  }
+
+  private void track(int count, String project, java.util.function.IntFunction<Role> roles) throws Exception {
+    trackStart = Instant.now();
+    ExecutorService pool = Executors.newFixedThreadPool(32);
+    List<Future<?>> tracks = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      Role role = roles.apply(i);
+      tracks.add(pool.submit(() -> {
+        String e2bId = sim.createSandbox("base", Duration.ofMinutes(5), true, Map.of());
+        AppClient.Answer answer = app.track(e2bId, project, idleTimeout.toString());
+        if (answer.status() != 201 && answer.status() != 200) {
+          synchronized (this) {
+            trackFailures++;
+            firstTrackFailure = firstTrackFailure != null ? firstTrackFailure : answer.status() + " " + answer.body();
+          }
+          return;
+        }
+        JsonNode body = answer.body();
+        Sandbox sandbox = new Sandbox(body.get("sandboxId").asText(), role, Instant.parse(body.get("pauseDeadline").asText()));
+        sandboxes.add(sandbox);
+        if (role == Role.ACTIVE) {
+          long every = idleTimeout.toMillis() / 5;
+          traffic.scheduleWithFixedDelay(() -> touchWhileActive(sandbox), every, every, TimeUnit.MILLISECONDS);
+        }
+      }));
+    }
+    for (Future<?> track : tracks) {
+      track.get();
+    }
+    pool.shutdown();
+    trackEnd = Instant.now();
+  }
+
+  private void touchWhileActive(Sandbox sandbox) {
+    if (touching) {
+      app.touch(sandbox.id());
+    }
+  }
+
+  /** The user of a RETURNING sandbox comes back two seconds after E2B paused it. */
+  void watchReturns() {
+    traffic.scheduleWithFixedDelay(() -> {
+      for (Sandbox sandbox : List.copyOf(sandboxes)) {
+        if (sandbox.role() == Role.RETURNING && "paused".equals(sim.stateOf(sandbox.id()))
+            && returnScheduled.add(sandbox.id())) {
+          traffic.schedule(() -> {
+            returnedAt.put(sandbox.id(), Instant.now());
+            app.touch(sandbox.id());
+          }, 2, TimeUnit.SECONDS);
+        }
+      }
+    }, 1, 1, TimeUnit.SECONDS);
+  }
+
+  void stopTouching() {
+    touching = false;
+    touchesStoppedAt = Instant.now();
+  }
+
+  int count(Role role) {
+    return (int) sandboxes.stream().filter(s -> s.role() == role).count();
+  }
+
+  @Override
+  public void close() {
+    traffic.shutdownNow();
+  }
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The cluster tier: Sandman as deployed, on this machine. Temporal's server built from its Go module
+# (scripts/install-temporal-server.sh) on Debian's PostgreSQL (apt-get, root), set up from deploy/temporal/
+# like the compose file; three `sandman worker` and two `sandman serve` processes; the E2B simulator.
+#
+#   scripts/cluster.sh                  short form (CI): each fault against 200 sandboxes
+#   scripts/cluster.sh --full           each fault against 1,000 sandboxes
+#   scripts/cluster.sh --refresh-docs   (with either) write docs/cluster.md instead of cluster/target/cluster.md
+#   scripts/cluster.sh --bench          the cluster benchmarks: bench/results/cluster.md and cluster_ keys in summary.json
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+sandboxes=200 idle=PT20S refresh=false test=ClusterTierTest
+for arg in "$@"; do
+  case $arg in
+    --full) sandboxes=1000 idle=PT30S ;;
+    --refresh-docs) refresh=true ;;
+    --bench) test=ClusterBenchTest ;;
+    *) echo "usage: scripts/cluster.sh [--full] [--refresh-docs] [--bench]" >&2; exit 2 ;;
+  esac
+done
+
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+if [[ -z $pg_bin || ! -x $pg_bin/postgres ]]; then
+  echo "cluster: installing Debian's postgresql" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >&2
+  pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+fi
+server_dir=$(scripts/install-temporal-server.sh | tail -1)
+temporal_cli=$(scripts/install-temporal.sh | tail -1)
+
+# the rolling upgrade starts on the build from before the newest getVersion-gated workflow change
+old_commit=$(git rev-parse --short "d0b52a5^")
+old_build="$root/.tools/cluster/sandman-$old_commit"
+old_jar="$old_build/sandman.jar"
+if [[ ! -f $old_jar ]]; then
+  echo "cluster: building the older worker ($old_commit) for the rolling upgrade" >&2
+  tree=$(mktemp -d)
+  git worktree add -q --detach "$tree" "$old_commit"
+  (cd "$tree" && mvn -B -q -DskipTests package -pl cli -am) >&2   # package, not install: ~/.m2 keeps this build's modules
+  rm -rf "$old_build" && mkdir -p "$old_build" && cp -r "$tree/cli/target/sandman.jar" "$tree/cli/target/lib" "$old_build/"
+  git worktree remove --force "$tree"
+fi
+
+mvn -B -q -DskipTests install >&2
+SANDMAN_CLUSTER_SERVER_DIR=$server_dir SANDMAN_CLUSTER_TEMPORAL_CLI=$temporal_cli SANDMAN_CLUSTER_PG_BIN=$pg_bin \
+SANDMAN_CLUSTER_JAR=$root/cli/target/sandman.jar SANDMAN_CLUSTER_OLD_JAR=$old_jar SANDMAN_CLUSTER_OLD_NAME="$old_commit" \
+  mvn -B -Pcluster -pl cluster verify -Dtest="$test" -Dsandman.cluster.sandboxes=$sandboxes \
+  -Dsandman.cluster.idleTimeout=$idle -Dsandman.refreshDocs=$refresh
