@@ -23,7 +23,7 @@ done
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
 if [[ -z $pg_bin || ! -x $pg_bin/postgres ]]; then
   echo "cluster: installing Debian's postgresql" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >&2
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) >&2
   pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 fi
 server_dir=$(scripts/install-temporal-server.sh | tail -1)

@@ -9,7 +9,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 if ! command -v promtool >/dev/null; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q prometheus >/dev/null
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus) >/dev/null
 fi
 promtool check rules deploy/observability/sandman-alerts.yml
 (cd deploy/observability && promtool test rules sandman-alerts.test.yml)

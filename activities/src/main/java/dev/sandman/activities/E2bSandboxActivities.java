@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * with backoff, 429 after the Retry-After E2B asked for.
  *
  * <p>Every call heartbeats every {@link #HEARTBEAT_EVERY} while it waits for E2B, so when a worker dies
- * mid-call Temporal retries the call on another worker after the workflow's heartbeat timeout (90 s),
+ * mid-call Temporal retries the call on another worker after the workflow's heartbeat timeout (20 s),
  * not after the call's start-to-close timeout (minutes).
  */
 public class E2bSandboxActivities implements SandboxActivities {
@@ -36,7 +36,7 @@ public class E2bSandboxActivities implements SandboxActivities {
 
   public static final Duration HEARTBEAT_EVERY = Duration.ofSeconds(2);
   /** The longest retry wait a Retry-After header can ask for. */
-  public static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(60);
+  public static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(15);
   private static final ScheduledExecutorService HEARTBEATS =
       Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "e2b-heartbeats");
@@ -238,8 +238,8 @@ public class E2bSandboxActivities implements SandboxActivities {
             .setType(type.name())
             .setNonRetryable(type == FailureType.SANDBOX_GONE || type == FailureType.E2B_REJECTED);
     if (e.retryAfter() != null) {
-      // E2B's Retry-After is honoured up to a minute: past that the workflow's backstop is in charge, and a
-      // retry wait must stay under the heartbeat timeout (90 s; see E2bCalls)
+      // E2B's Retry-After is honoured up to 15 s: past that the workflow's own backoff is in charge, and a
+      // retry wait must stay under the heartbeat timeout (20 s; see E2bCalls)
       failure.setNextRetryDelay(e.retryAfter().compareTo(MAX_RETRY_DELAY) > 0 ? MAX_RETRY_DELAY : e.retryAfter());
     }
     return failure.build();

@@ -95,6 +95,8 @@ final class Cluster implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     postgres = Postgres.create(settings.pgBin(), settings.runDir());
+    // a test JVM stopped by a signal takes its cluster with it (processes, PostgreSQL's data folder)
+    Runtime.getRuntime().addShutdownHook(new Thread(this::close, "cluster-teardown"));
     temporal = new TemporalServer(settings.serverDir(), settings.temporalCli(), settings.deploy(), settings.runDir(), postgres);
   }
 
@@ -148,8 +150,14 @@ final class Cluster implements AutoCloseable {
         HttpResponse.BodyHandlers.discarding()).statusCode();
   }
 
+  private boolean closed;
+
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     for (Node node : concat(apis, workers)) {
       if (node.process != null && node.process.alive()) {
         node.process.terminate(Duration.ofSeconds(10));

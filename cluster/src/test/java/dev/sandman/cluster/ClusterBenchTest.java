@@ -90,8 +90,8 @@ class ClusterBenchTest {
       // the floor: the same server, a workflow that does nothing
       int floorStarts = 2000;
       rates.add(measure("floor: empty workflow starts", floorStarts, i -> {
-        client.newWorkflowStub(FloorWorkflow.class, WorkflowOptions.newBuilder().setTaskQueue("floor")
-            .setWorkflowId("floor-" + UUID.randomUUID()).build()).run(false);
+        WorkflowClient.start(client.newWorkflowStub(FloorWorkflow.class, WorkflowOptions.newBuilder().setTaskQueue("floor")
+            .setWorkflowId("floor-" + UUID.randomUUID()).build())::run, false);
         return true;
       }, true));
       List<String> idle = Collections.synchronizedList(new ArrayList<>());
@@ -125,8 +125,11 @@ class ClusterBenchTest {
         return answer.status() / 100 == 2;
       }, false));
       List<Lateness> lateness = new ArrayList<>();
+      cluster.note("bench: rates " + rates.stream().map(r -> r.what() + " " + Math.round(r.perSecond()) + "/s").toList());
       lateness.add(probe(cluster, app, client, open));
+      cluster.note("bench: lateness at " + lateness.get(0));
       while (open.size() < OPEN) {
+        cluster.note("bench: " + open.size() + " open, tracking more");
         Rate more = track(cluster, app, Math.min(BATCH, OPEN - open.size()), open, "tracks at " + open.size() + " open");
         if (open.size() >= OPEN) {
           rates.add(more);
@@ -134,6 +137,7 @@ class ClusterBenchTest {
       }
       if (OPEN > BATCH) {
         lateness.add(probe(cluster, app, client, open));
+        cluster.note("bench: lateness at " + lateness.get(1));
       }
       long pgAfter = cluster.postgres.temporalBytes();
       List<String> heaps = new ArrayList<>();

@@ -169,7 +169,7 @@ class ClusterTierTest {
 
   /**
    * How long Sandman may take to record what E2B already did: a pause whose worker was killed is retried
-   * after the activity's heartbeat timeout (90 s), and answered "already paused".
+   * after the activity's heartbeat timeout (20 s), and answered "already paused".
    */
   static final Duration AGREE_WITHIN = Duration.ofMinutes(3);
 

@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * One scenario's sandboxes and the app's traffic to them: a fifth stay ACTIVE (touched five times per idle
  * timeout), a fifth are RETURNING (the user comes back two seconds after the idle pause: a touch resumes
- * it, then it idles again), the rest go IDLE once tracked.
+ * it, then it idles again), the rest go IDLE once tracked. A touch that fails is made up by the user's next
+ * action: an active user touches again in a fifth of the timeout, a returning one in 2 s until it runs.
  */
 final class Fleet implements AutoCloseable {
   enum Role { ACTIVE, RETURNING, IDLE }
@@ -101,13 +102,19 @@ final class Fleet implements AutoCloseable {
       for (Sandbox sandbox : List.copyOf(sandboxes)) {
         if (sandbox.role() == Role.RETURNING && "paused".equals(sim.stateOf(sandbox.id()))
             && returnScheduled.add(sandbox.id())) {
-          traffic.schedule(() -> {
-            returnedAt.put(sandbox.id(), Instant.now());
-            app.touch(sandbox.id());
-          }, 2, TimeUnit.SECONDS);
+          traffic.schedule(() -> comeBack(sandbox), 2, TimeUnit.SECONDS);
         }
       }
     }, 1, 1, TimeUnit.SECONDS);
+  }
+
+  /** The user works in the sandbox again: a touch, repeated every 2 s (each user action touches) until it runs. */
+  private void comeBack(Sandbox sandbox) {
+    returnedAt.putIfAbsent(sandbox.id(), Instant.now());
+    app.touch(sandbox.id());
+    if (!"running".equals(sim.stateOf(sandbox.id()))) {
+      traffic.schedule(() -> comeBack(sandbox), 2, TimeUnit.SECONDS);
+    }
   }
 
   void stopTouching() {

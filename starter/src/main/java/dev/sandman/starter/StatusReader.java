@@ -44,11 +44,18 @@ final class StatusReader {
 
   /** How long a new workflow's first look at E2B is waited for (then its status as it is, or the query's). */
   private static final Duration FIRST_STATUS_WAIT = Duration.ofSeconds(2);
+  /**
+   * Looks at it again after 5 ms, then twice as long each time up to 80 ms: a busy cluster answers slowly,
+   * and 32 tracks looking every 10 ms were 3,000 describes a second that slowed it further.
+   */
+  private static final long FIRST_LOOK_MILLIS = 5;
+  private static final long LAST_LOOK_MILLIS = 80;
 
   /** The status once the workflow has published it (its first task does), else the query's answer. */
   SandboxStatus firstStatus(String sandboxId) {
     long giveUpAt = System.nanoTime() + FIRST_STATUS_WAIT.toNanos();
     SandboxStatus latest = null;
+    long pauseMillis = FIRST_LOOK_MILLIS;
     while (true) {
       Optional<SandboxStatus> published = describe(sandboxId).flatMap(this::publishedStatus);
       if (published.isPresent()) {
@@ -61,7 +68,8 @@ final class StatusReader {
         return latest != null ? latest : queryStatus(sandboxId);
       }
       try {
-        Thread.sleep(10);
+        Thread.sleep(pauseMillis);
+        pauseMillis = Math.min(2 * pauseMillis, LAST_LOOK_MILLIS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return latest != null ? latest : queryStatus(sandboxId);

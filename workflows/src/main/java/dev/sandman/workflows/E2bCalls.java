@@ -18,12 +18,14 @@ final class E2bCalls {
   record Answer(E2bView view, LastError error) {}
 
   /**
-   * E2B calls heartbeat every 2 s: a call whose worker died is retried elsewhere after this, not after
-   * its start-to-close timeout (minutes). It stays above every retry wait (30 s backoff cap, 60 s
-   * Retry-After cap): Temporal's Java test server times out an attempt that is waiting for its retry when
-   * the old attempt's heartbeat timer fires first, and loses a time-skipping lock doing so.
+   * E2B calls heartbeat every 2 s: a call whose worker died, or whose task never reached a worker (a
+   * poll cut by a shutdown or a server restart), is retried elsewhere after this, not after its
+   * start-to-close timeout (minutes). It stays above every retry wait (15 s backoff cap, 15 s Retry-After
+   * cap): Temporal's Java test server times out an attempt that is waiting for its retry when the old
+   * attempt's heartbeat timer fires first, and loses a time-skipping lock doing so. 90 s made pauses
+   * in flight through a worker restart 70 to 110 s late on the cluster tier.
    */
-  static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(90);
+  static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(20);
 
   /** Quick calls: describe, connect, kill, set timeout. */
   private final SandboxActivities quick = stub(Duration.ofMinutes(2), Duration.ofMinutes(10));
@@ -38,7 +40,7 @@ final class E2bCalls {
         .setRetryOptions(RetryOptions.newBuilder()
             .setInitialInterval(Duration.ofSeconds(1))
             .setBackoffCoefficient(2)
-            .setMaximumInterval(Duration.ofSeconds(30))
+            .setMaximumInterval(Duration.ofSeconds(15))
             .setDoNotRetry(FailureType.SANDBOX_GONE.name(), FailureType.E2B_REJECTED.name())
             .build())
         .build());
