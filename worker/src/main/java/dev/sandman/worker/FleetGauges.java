@@ -7,6 +7,8 @@ import dev.sandman.workflows.SandboxStatus;
 import dev.sandman.workflows.StatusMemo;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,7 +26,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The fleet as gauges, for dashboards and alerts: {@code sandman_sandboxes{state}} and
  * {@code sandman_sandboxes_overdue} (RUNNING more than a minute past its pause deadline), counted from
- * the open workflows' published status (visibility and memos: no Temporal Actions) every {@code every}.
+ * the open workflows' published status (visibility and memos: no Temporal Actions; on the Java test server,
+ * whose listing has no memos, a describe each) every {@code every}.
  * Every worker counts the same fleet: take the max across workers.
  */
 public final class FleetGauges implements AutoCloseable {
@@ -51,9 +54,9 @@ public final class FleetGauges implements AutoCloseable {
       AtomicLong count = new AtomicLong();
       byState.put(state, count);
       Gauge.builder("sandman_sandboxes", count, AtomicLong::get).description("open sandboxes by state")
-          .tag("state", state.name()).register(registry);
+          .tag("state", state.name()).strongReference(true).register(registry);
     }
-    Gauge.builder("sandman_sandboxes_overdue", overdue, AtomicLong::get)
+    Gauge.builder("sandman_sandboxes_overdue", overdue, AtomicLong::get).strongReference(true)
         .description("sandboxes RUNNING more than a minute past their pause deadline").register(registry);
   }
 
@@ -79,7 +82,7 @@ public final class FleetGauges implements AutoCloseable {
       if (!Sandman.WORKFLOW_TYPE.equals(info.getType().getName())) {
         return;
       }
-      Optional<SandboxStatus> status = StatusMemo.read(info.getMemo());
+      Optional<SandboxStatus> status = StatusMemo.read(info.getMemo()).or(() -> describedStatus(info));
       status.ifPresent(s -> {
         counted.merge(s.state(), 1L, Long::sum);
         if (s.state() == SandboxState.RUNNING && s.pauseDeadline() != null && s.pauseDeadline().isBefore(overdueBefore)) {
@@ -89,6 +92,16 @@ public final class FleetGauges implements AutoCloseable {
     }));
     byState.forEach((state, gauge) -> gauge.set(counted.getOrDefault(state, 0L)));
     overdue.set(late[0]);
+  }
+
+  /** Temporal's Java test server (dev mode) lists executions without their memos: ask for this one's. */
+  private Optional<SandboxStatus> describedStatus(WorkflowExecutionInfo listed) {
+    try {
+      return StatusMemo.read(stubs.blockingStub().describeWorkflowExecution(DescribeWorkflowExecutionRequest.newBuilder()
+          .setNamespace(namespace).setExecution(listed.getExecution()).build()).getWorkflowExecutionInfo().getMemo());
+    } catch (RuntimeException closedSince) {
+      return Optional.empty();
+    }
   }
 
   @Override
