@@ -38,7 +38,8 @@ final class ClusterReport {
     md.append("- **lost**: a sandbox Sandman no longer knows, or whose state still differs from E2B's ")
         .append(ClusterTierTest.AGREE_WITHIN.toMinutes()).append(" minutes after the last idle pause (or a track that failed)\n");
     md.append("- **double**: E2B paused a paused sandbox or resumed a running one (its own record; a refused repeat is not counted)\n");
-    md.append("- **active paused**: an active sandbox paused while its user was touching it\n");
+    md.append("- **active paused**: a pause asked of E2B less than an idle timeout after a touch the API accepted")
+        .append(" (sent, for the strictest reading)\n");
     md.append("- **lateness**: the pause asked of E2B minus the sandbox's idle deadline, for the pauses due from the fault's start")
         .append(" to 30 s after its end (**pauses due in fault**)\n");
     md.append("- **recovered**: from the fault's end until the last pause more than 5 s late (0: none was)\n\n");

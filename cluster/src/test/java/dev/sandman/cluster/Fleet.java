@@ -33,7 +33,10 @@ final class Fleet implements AutoCloseable {
   /** RETURNING sandboxes the user came back to, and when. */
   final Map<String, Instant> returnedAt = new ConcurrentHashMap<>();
   private final Set<String> returnScheduled = ConcurrentHashMap.newKeySet();
-  private final ScheduledExecutorService traffic = Executors.newScheduledThreadPool(16);
+  /** Enough threads that every active user touches on time even when each answer takes seconds. */
+  private final ScheduledExecutorService traffic = Executors.newScheduledThreadPool(128);
+  /** When each sandbox's touches that the API accepted were sent. */
+  final Map<String, List<Instant>> acceptedTouches = new ConcurrentHashMap<>();
   private volatile boolean touching = true;
   Instant touchesStoppedAt;
   Instant trackStart;
@@ -92,7 +95,14 @@ final class Fleet implements AutoCloseable {
 
   private void touchWhileActive(Sandbox sandbox) {
     if (touching) {
-      app.touch(sandbox.id());
+      touch(sandbox);
+    }
+  }
+
+  private void touch(Sandbox sandbox) {
+    Instant sent = Instant.now();
+    if (app.touch(sandbox.id()).status() / 100 == 2) {
+      acceptedTouches.computeIfAbsent(sandbox.id(), k -> Collections.synchronizedList(new ArrayList<>())).add(sent);
     }
   }
 
@@ -111,7 +121,7 @@ final class Fleet implements AutoCloseable {
   /** The user works in the sandbox again: a touch, repeated every 2 s (each user action touches) until it runs. */
   private void comeBack(Sandbox sandbox) {
     returnedAt.putIfAbsent(sandbox.id(), Instant.now());
-    app.touch(sandbox.id());
+    touch(sandbox);
     if (!"running".equals(sim.stateOf(sandbox.id()))) {
       traffic.schedule(() -> comeBack(sandbox), 2, TimeUnit.SECONDS);
     }
@@ -122,8 +132,8 @@ final class Fleet implements AutoCloseable {
     touchesStoppedAt = Instant.now();
   }
 
-  int count(Role role) {
-    return (int) sandboxes.stream().filter(s -> s.role() == role).count();
+  Duration idleTimeout() {
+    return idleTimeout;
   }
 
   @Override

@@ -64,9 +64,12 @@ record Outcome(String scenario, int sandboxes, int lost, int doublePauses, int d
             doublePauses++;
             problems.add(sandbox.id() + ": paused twice");
           }
-          if (sandbox.role() == Fleet.Role.ACTIVE && call.at().isBefore(fleet.touchesStoppedAt)) {
+          Instant asked = call.at().minus(snapshot);
+          Instant touched = lastTouchBefore(fleet, sandbox.id(), asked);
+          if (touched != null && asked.isBefore(touched.plus(fleet.idleTimeout()))) {
             activePaused++;
-            problems.add(sandbox.id() + ": paused while active");
+            problems.add(sandbox.id() + ": pause asked " + Duration.between(touched, asked).toMillis()
+                + " ms after a touch the API accepted");
           }
           if (first && sandbox.role() != Fleet.Role.ACTIVE) {
             double late = Duration.between(sandbox.pauseDeadline(), call.at().minus(snapshot)).toMillis() / 1000.0;
@@ -115,6 +118,14 @@ record Outcome(String scenario, int sandboxes, int lost, int doublePauses, int d
         activePaused, latenessInFault.size(), percentile(window, 50), percentile(window, 99), percentile(window, 100),
         recovery, Duration.between(fault.start(), fault.end()).toMillis() / 1000.0, app.failedOver.sum(),
         app.failed.sum(), pauses, resumes, problems.subList(0, Math.min(problems.size(), 20)));
+  }
+
+  /** The newest accepted touch sent before {@code t}, or null. */
+  private static Instant lastTouchBefore(Fleet fleet, String sandboxId, Instant t) {
+    List<Instant> touches = fleet.acceptedTouches.getOrDefault(sandboxId, List.of());
+    synchronized (touches) {
+      return touches.stream().filter(sent -> sent.isBefore(t)).max(Instant::compareTo).orElse(null);
+    }
   }
 
   static double percentile(List<Double> values, double p) {
