@@ -107,6 +107,8 @@ public final class SandmanClient implements Sandboxes {
    * For programs that run on another clock (benchmarks on Temporal's time-skipping test server):
    * held touches are sent through {@code timers} at the times {@code clock} tells.
    */
+  private static final int FLUSH_THREADS = 32;
+
   public SandmanClient(WorkflowClient temporal, Options options, Clock clock, TouchScheduler timers) {
     this.temporal = temporal;
     this.reads = new StatusReader(temporal, clock, failures, this::remember, this::newestTouch);
@@ -114,7 +116,9 @@ public final class SandmanClient implements Sandboxes {
     this.projects = new Projects(temporal, options.taskQueue(), this::list, failures);
     this.options = options;
     this.clock = clock;
-    this.scheduler = Executors.newScheduledThreadPool(2, r -> {
+    // each held touch's send blocks on a describe and a signal: on a loaded cluster (seconds each) two threads
+    // sent 200 active sandboxes' touches late and the cluster tier saw them paused; sends are few, threads cheap
+    this.scheduler = Executors.newScheduledThreadPool(FLUSH_THREADS, r -> {
       Thread t = new Thread(r, "sandman-touch-flush");
       t.setDaemon(true);
       return t;
