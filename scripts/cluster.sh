@@ -6,19 +6,25 @@
 #   scripts/cluster.sh                  short form (CI): each fault against 200 sandboxes
 #   scripts/cluster.sh --full           each fault against 1,000 sandboxes
 #   scripts/cluster.sh --refresh-docs   (with either) write docs/cluster.md instead of cluster/target/cluster.md
+#   scripts/cluster.sh --only=TEXT      (with either) only the faults whose name has TEXT, e.g. --only="API replica"
 #   scripts/cluster.sh --bench          the cluster benchmarks: bench/results/cluster.md and cluster_ keys in summary.json
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-sandboxes=200 idle=PT20S refresh=false test=ClusterTierTest
+sandboxes=200 idle=PT20S refresh=false test=ClusterTierTest only=
 for arg in "$@"; do
   case $arg in
     --full) sandboxes=1000 idle=PT30S ;;
     --refresh-docs) refresh=true ;;
     --bench) test=ClusterBenchTest ;;
-    *) echo "usage: scripts/cluster.sh [--full] [--refresh-docs] [--bench]" >&2; exit 2 ;;
+    --only=*) only=${arg#--only=} ;;
+    *) echo "usage: scripts/cluster.sh [--full] [--refresh-docs] [--bench] [--only=TEXT]" >&2; exit 2 ;;
   esac
 done
+
+if [[ -n $only && $refresh == true ]]; then
+  echo "cluster: --only leaves faults out; docs/cluster.md is refreshed from all of them" >&2; exit 2
+fi
 
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
 if [[ -z $pg_bin || ! -x $pg_bin/postgres ]]; then
@@ -46,4 +52,4 @@ mvn -B -q -DskipTests install >&2
 SANDMAN_CLUSTER_SERVER_DIR=$server_dir SANDMAN_CLUSTER_TEMPORAL_CLI=$temporal_cli SANDMAN_CLUSTER_PG_BIN=$pg_bin \
 SANDMAN_CLUSTER_JAR=$root/cli/target/sandman.jar SANDMAN_CLUSTER_OLD_JAR=$old_jar SANDMAN_CLUSTER_OLD_NAME="$old_commit" \
   mvn -B -Pcluster -pl cluster verify -Dtest="$test" -Dsandman.cluster.sandboxes=$sandboxes \
-  -Dsandman.cluster.idleTimeout=$idle -Dsandman.refreshDocs=$refresh
+  -Dsandman.cluster.idleTimeout=$idle -Dsandman.refreshDocs=$refresh "-Dsandman.cluster.only=$only"

@@ -25,7 +25,8 @@ final class AppClient {
   final LongAdder failedOver = new LongAdder();
   final LongAdder failed = new LongAdder();
 
-  record Answer(int status, JsonNode body) {}
+  /** {@code replica}: which API answered (its index; -1: none did). */
+  record Answer(int status, JsonNode body, int replica) {}
 
   AppClient(List<String> apis, String token) {
     this.apis = apis;
@@ -56,7 +57,8 @@ final class AppClient {
   Answer send(String method, String path, String body) {
     int first = Math.floorMod(next.getAndIncrement(), apis.size());
     for (int i = 0; i < apis.size(); i++) {
-      String api = apis.get((first + i) % apis.size());
+      int replica = (first + i) % apis.size();
+      String api = apis.get(replica);
       try {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(api + path)).timeout(Duration.ofSeconds(30))
             .header("Authorization", "Bearer " + token).header("Content-Type", "application/json");
@@ -67,7 +69,7 @@ final class AppClient {
             failedOver.increment();
           }
           String text = response.body();
-          return new Answer(response.statusCode(), text.isEmpty() ? null : JSON.readTree(text));
+          return new Answer(response.statusCode(), text.isEmpty() ? null : JSON.readTree(text), replica);
         }
       } catch (IOException e) {
         // this replica is down: the next one
@@ -77,6 +79,6 @@ final class AppClient {
       }
     }
     failed.increment();
-    return new Answer(0, null);
+    return new Answer(0, null, -1);
   }
 }

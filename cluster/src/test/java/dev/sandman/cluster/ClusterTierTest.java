@@ -29,6 +29,8 @@ import org.junit.jupiter.api.Timeout;
 class ClusterTierTest {
   static final int SANDBOXES = Integer.getInteger("sandman.cluster.sandboxes", 1000);
   static final Duration IDLE = Duration.parse(System.getProperty("sandman.cluster.idleTimeout", "PT30S"));
+  /** Runs only the scenarios whose name contains this (scripts/cluster.sh --only=...), for chasing one fault. */
+  static final String ONLY = System.getProperty("sandman.cluster.only", "");
   static final long PAUSE_MILLIS_PER_GIB = 2000; // E2B's snapshot of the default 512 MiB sandbox: 1 s
   static final Duration SNAPSHOT = Duration.ofMillis(PAUSE_MILLIS_PER_GIB / 2);
   static Cluster cluster;
@@ -71,7 +73,7 @@ class ClusterTierTest {
       cluster.postgres.start();
     }));
     Path oldJar = ClusterSettings.oldJar();
-    if (oldJar != null) {
+    if (oldJar != null && selected("rolling upgrade")) {
       rollWorkers(oldJar);
       outcomes.add(scenario("rolling upgrade to a changed workflow (" + ClusterSettings.oldBuildName() + " -> this build)",
           () -> rollWorkers(cluster.settings.jar())));
@@ -81,6 +83,7 @@ class ClusterTierTest {
       Launched.sleep(Duration.ofSeconds(10));
       cluster.apis.get(0).start();
     }));
+    outcomes.removeIf(java.util.Objects::isNull);
     Set<String> used = usedMetrics();
     Set<String> missing = new TreeSet<>(used);
     missing.removeAll(exportedMetrics());
@@ -121,6 +124,9 @@ class ClusterTierTest {
 
   /** Tracks this scenario's sandboxes, injects the fault as the first idle pauses come due, waits for them all. */
   static Outcome scenario(String name, Fault fault) throws Exception {
+    if (!selected(name)) {
+      return null;
+    }
     AppClient app = new AppClient(cluster.apiUrls(), Cluster.ADMIN_TOKEN);
     try (Fleet fleet = new Fleet(app, cluster.sim, IDLE)) {
       fleet.watchReturns();
@@ -143,6 +149,10 @@ class ClusterTierTest {
       cluster.note(name + ": settled");
       return Outcome.of(name, fleet, cluster.sim, SNAPSHOT, new Outcome.Window(faultStart, faultEnd), states, app);
     }
+  }
+
+  static boolean selected(String scenario) {
+    return scenario.contains(ONLY);
   }
 
   /** Every IDLE sandbox paused in E2B, every RETURNING one back and paused again. */

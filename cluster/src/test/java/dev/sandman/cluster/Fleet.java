@@ -26,6 +26,18 @@ final class Fleet implements AutoCloseable {
 
   record Sandbox(String id, Role role, Instant pauseDeadline) {}
 
+  /** One touch as the app saw it: sent, answered after {@code tookMillis} by {@code replica} with {@code status}. */
+  record Touch(Instant sent, long tookMillis, int status, int replica) {
+    boolean accepted() {
+      return status / 100 == 2;
+    }
+
+    @Override
+    public String toString() {
+      return sent + " " + (replica < 0 ? "no replica" : "api-" + (replica + 1)) + " " + status + " in " + tookMillis + " ms";
+    }
+  }
+
   private final AppClient app;
   private final dev.sandman.e2bsim.E2bSimulator sim;
   private final Duration idleTimeout;
@@ -35,8 +47,8 @@ final class Fleet implements AutoCloseable {
   private final Set<String> returnScheduled = ConcurrentHashMap.newKeySet();
   /** Enough threads that every active user touches on time even when each answer takes seconds. */
   private final ScheduledExecutorService traffic = Executors.newScheduledThreadPool(128);
-  /** When each sandbox's touches that the API accepted were sent. */
-  final Map<String, List<Instant>> acceptedTouches = new ConcurrentHashMap<>();
+  /** Each sandbox's touches, in the order they were sent. */
+  final Map<String, List<Touch>> touches = new ConcurrentHashMap<>();
   private volatile boolean touching = true;
   Instant touchesStoppedAt;
   Instant trackStart;
@@ -101,9 +113,9 @@ final class Fleet implements AutoCloseable {
 
   private void touch(Sandbox sandbox) {
     Instant sent = Instant.now();
-    if (app.touch(sandbox.id()).status() / 100 == 2) {
-      acceptedTouches.computeIfAbsent(sandbox.id(), k -> Collections.synchronizedList(new ArrayList<>())).add(sent);
-    }
+    AppClient.Answer answer = app.touch(sandbox.id());
+    touches.computeIfAbsent(sandbox.id(), k -> Collections.synchronizedList(new ArrayList<>()))
+        .add(new Touch(sent, Duration.between(sent, Instant.now()).toMillis(), answer.status(), answer.replica()));
   }
 
   /** The user of a RETURNING sandbox comes back two seconds after E2B paused it. */

@@ -69,7 +69,8 @@ record Outcome(String scenario, int sandboxes, int lost, int doublePauses, int d
           if (touched != null && asked.isBefore(touched.plus(fleet.idleTimeout()))) {
             activePaused++;
             problems.add(sandbox.id() + ": pause asked " + Duration.between(touched, asked).toMillis()
-                + " ms after a touch the API accepted");
+                + " ms after a touch the API accepted, at " + asked + "; its touches before: "
+                + touchesAround(fleet, sandbox.id(), asked.minus(fleet.idleTimeout().multipliedBy(2)), asked));
           }
           if (first && sandbox.role() != Fleet.Role.ACTIVE) {
             double late = Duration.between(sandbox.pauseDeadline(), call.at().minus(snapshot)).toMillis() / 1000.0;
@@ -122,9 +123,19 @@ record Outcome(String scenario, int sandboxes, int lost, int doublePauses, int d
 
   /** The newest accepted touch sent before {@code t}, or null. */
   private static Instant lastTouchBefore(Fleet fleet, String sandboxId, Instant t) {
-    List<Instant> touches = fleet.acceptedTouches.getOrDefault(sandboxId, List.of());
+    List<Fleet.Touch> touches = fleet.touches.getOrDefault(sandboxId, List.of());
     synchronized (touches) {
-      return touches.stream().filter(sent -> sent.isBefore(t)).max(Instant::compareTo).orElse(null);
+      return touches.stream().filter(Fleet.Touch::accepted).map(Fleet.Touch::sent).filter(sent -> sent.isBefore(t))
+          .max(Instant::compareTo).orElse(null);
+    }
+  }
+
+  /** What the app saw of a sandbox's touches sent from {@code from} to {@code to}: the story of an active pause. */
+  private static String touchesAround(Fleet fleet, String sandboxId, Instant from, Instant to) {
+    List<Fleet.Touch> touches = fleet.touches.getOrDefault(sandboxId, List.of());
+    synchronized (touches) {
+      return touches.stream().filter(t -> !t.sent().isBefore(from) && t.sent().isBefore(to)).map(Fleet.Touch::toString)
+          .collect(java.util.stream.Collectors.joining("; "));
     }
   }
 

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiConsumer;
+import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -61,7 +62,11 @@ final class TouchCoalescer {
      * This process's own share of the margin, drawn once: processes sharing a sandbox reach their
      * moment to send seconds apart, so the first one's signal is in the memo before the next one looks.
      */
-    final double spread = ThreadLocalRandom.current().nextDouble(0.5);
+    final double spread;
+
+    Entry(double spread) {
+      this.spread = spread;
+    }
   }
 
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
@@ -72,6 +77,8 @@ final class TouchCoalescer {
   private final Predicate<RuntimeException> isKilled;
   private final TouchScheduler scheduler;
   private final Clock clock;
+  /** Draws each sandbox's share of the margin, from 0 (none) to 0.5. */
+  private final DoubleSupplier spreads;
 
   /**
    * {@code window} null: hold touches until {@code margin} before they are due; otherwise a fixed
@@ -79,6 +86,13 @@ final class TouchCoalescer {
    */
   TouchCoalescer(Duration window, Duration margin, Function<String, Optional<SandboxStatus>> readMemo,
       BiConsumer<String, Instant> send, Predicate<RuntimeException> isKilled, TouchScheduler scheduler, Clock clock) {
+    this(window, margin, readMemo, send, isKilled, scheduler, clock, () -> ThreadLocalRandom.current().nextDouble(0.5));
+  }
+
+  TouchCoalescer(Duration window, Duration margin, Function<String, Optional<SandboxStatus>> readMemo,
+      BiConsumer<String, Instant> send, Predicate<RuntimeException> isKilled, TouchScheduler scheduler, Clock clock,
+      DoubleSupplier spreads) {
+    this.spreads = spreads;
     this.window = window;
     this.margin = margin;
     this.readMemo = readMemo;
@@ -92,7 +106,7 @@ final class TouchCoalescer {
   boolean touch(String sandboxId, Instant at) {
     long now = clock.millis();
     long atMillis = at == null ? now : Math.min(at.toEpochMilli(), now);
-    Entry entry = entries.computeIfAbsent(sandboxId, id -> new Entry());
+    Entry entry = entries.computeIfAbsent(sandboxId, id -> newEntry());
     boolean sent;
     synchronized (entry) {
       if (entry.killed != null) {
@@ -151,7 +165,7 @@ final class TouchCoalescer {
 
   /** The sandbox was killed: from now on its touches fail with {@code reason}. */
   void markKilled(String sandboxId, RuntimeException reason) {
-    Entry entry = entries.computeIfAbsent(sandboxId, id -> new Entry());
+    Entry entry = entries.computeIfAbsent(sandboxId, id -> newEntry());
     synchronized (entry) {
       entry.killed = reason;
       entry.pendingAtMillis = 0;
@@ -181,6 +195,10 @@ final class TouchCoalescer {
     });
   }
 
+  private Entry newEntry() {
+    return new Entry(spreads.getAsDouble());
+  }
+
   // ---- the rule -----------------------------------------------------------------------------
 
   /** The newest activity the workflow is known to have. */
@@ -205,9 +223,13 @@ final class TouchCoalescer {
     return covered(entry) + dueAfter - margin - (long) (margin * entry.spread);
   }
 
-  /** Never more than a quarter of the time activity lasts, so short idle timeouts keep most of it. */
+  /**
+   * Never more than a third of the time activity lasts, so short idle timeouts keep most of it; not less,
+   * so a user touching every fifth of it still has time, when the process holding their touch dies just
+   * before sending it, for the next touch to be sent through another process and arrive.
+   */
   private long marginFor(long dueAfterMillis) {
-    return Math.min(margin.toMillis(), Math.max(0, dueAfterMillis / 4));
+    return Math.min(margin.toMillis(), Math.max(0, dueAfterMillis / 3));
   }
 
   private long windowFor(Entry entry) {

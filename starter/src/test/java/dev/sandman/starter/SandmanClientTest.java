@@ -100,7 +100,7 @@ class SandmanClientTest {
         SandmanClient client = new SandmanClient(t.client,
             SandmanClient.Options.defaults().withTaskQueue(SandmanTestEnv.TASK_QUEUE))) {
       String id = t.newSandbox();
-      // idle timeout 2 s: activity is held until half a second before it is due (a quarter of the span)
+      // idle timeout 2 s: activity is held until two thirds of a second before it is due (a third of the span)
       client.track(TrackRequest.of(id, "p1", "u1").withPolicy(new Policy(Duration.ofSeconds(2), null, null)));
       long until = System.nanoTime() + Duration.ofSeconds(6).toNanos();
       int touches = 0;

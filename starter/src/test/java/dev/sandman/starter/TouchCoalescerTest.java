@@ -26,9 +26,15 @@ class TouchCoalescerTest {
     SandboxState state = SandboxState.RUNNING;
     final List<Instant> signals = new ArrayList<>();
     final List<Instant> pausedAt = new ArrayList<>();
+    final Duration idle;
 
     Workflow(Instant trackedAt) {
+      this(trackedAt, IDLE);
+    }
+
+    Workflow(Instant trackedAt, Duration idle) {
       lastActivityAt = trackedAt;
+      this.idle = idle;
     }
 
     void signal(Instant at) {
@@ -42,21 +48,22 @@ class TouchCoalescerTest {
     }
 
     void advance() {
-      if (state == SandboxState.RUNNING && !now.isBefore(lastActivityAt.plus(IDLE))) {
+      if (state == SandboxState.RUNNING && !now.isBefore(lastActivityAt.plus(idle))) {
         state = SandboxState.PAUSED;
         pausedAt.add(now);
       }
     }
 
     Optional<SandboxStatus> memo() {
-      Instant due = state == SandboxState.RUNNING ? lastActivityAt.plus(IDLE) : null;
+      Instant due = state == SandboxState.RUNNING ? lastActivityAt.plus(idle) : null;
       return Optional.of(new SandboxStatus("sb", "p", "u", null, null, state, null, null, lastActivityAt, due, null, null,
-          null, new Policy(IDLE, null, null), new Counters(0, 0, 0, 0, 0, 1), List.of(), null, null, null, List.of(), null,
+          null, new Policy(idle, null, null), new Counters(0, 0, 0, 0, 0, 1), List.of(), null, null, null, List.of(), null,
           null, null, 0, due, null, null));
     }
   }
 
-  private record Timer(Instant at, Runnable task) {}
+  /** {@code owner}: the process whose timer (or signal on its way) this is, gone with it when it dies. */
+  private record Timer(Instant at, Runnable task, Object owner) {}
 
   private Instant now = Instant.parse("2026-12-01T00:00:00Z");
   private final PriorityQueue<Timer> timers = new PriorityQueue<>((a, b) -> a.at().compareTo(b.at()));
@@ -71,7 +78,14 @@ class TouchCoalescerTest {
 
   private TouchCoalescer client(Workflow workflow, Duration window) {
     return new TouchCoalescer(window, Duration.ofSeconds(30), id -> workflow.memo(), (id, at) -> workflow.signal(at),
-        e -> false, (when, task) -> timers.add(new Timer(when, task)), clock());
+        e -> false, (when, task) -> timers.add(new Timer(when, task, null)), clock());
+  }
+
+  /** A replica whose signals reach the workflow {@code sendTime} after it sends them (a describe and a signal). */
+  private TouchCoalescer replica(Object owner, Workflow workflow, Duration sendTime, double spread) {
+    return new TouchCoalescer(null, Duration.ofSeconds(30), id -> workflow.memo(),
+        (id, at) -> timers.add(new Timer(now.plus(sendTime), () -> workflow.signal(at), owner)),
+        e -> false, (when, task) -> timers.add(new Timer(when, task, owner)), clock(), () -> spread);
   }
 
   /** Moves the clock to {@code until}, running held sends and the workflow's deadline on the way. */
@@ -156,5 +170,37 @@ class TouchCoalescerTest {
     }
     runUntil(tracked.plus(Duration.ofMinutes(31)), workflow);
     assertThat(workflow.pausedAt).isEmpty();
+  }
+
+  @Test
+  void aReplicaKilledAsItSendsLeavesTheUsersNextTouchTimeToArriveThroughAnother() {
+    // an idle timeout of 20 s, a touch every 3 to 4 s (a fifth of it), 1.2 s for a send to land, and the worst
+    // luck: every touch went to the replica that dies, whenever it dies, even while sending. The user's next
+    // touch, through the other replica, still arrives in time: the margin (a third of the span) covers a
+    // touch's gap and two sends (the lost one and the next); a quarter of the span did not
+    Duration idle = Duration.ofSeconds(20);
+    Duration sendTime = Duration.ofMillis(1200);
+    for (long killAt = 30_000; killAt < 70_000; killAt += 50) {
+      java.util.Random user = new java.util.Random(killAt);
+      timers.clear();
+      Instant start = now;
+      Workflow workflow = new Workflow(start, idle);
+      Object a = new Object();
+      TouchCoalescer dying = replica(a, workflow, sendTime, 0); // no share of the margin: it sends last
+      TouchCoalescer survivor = replica(new Object(), workflow, sendTime, user.nextDouble(0.5));
+      Instant kill = start.plusMillis(killAt);
+      int touches = 0;
+      for (Instant next = start; now.isBefore(kill.plusSeconds(60)); next = next.plusMillis(3000 + user.nextInt(1001))) {
+        if (now.isBefore(kill) && !next.isBefore(kill)) {
+          runUntil(kill, workflow);
+          timers.removeIf(timer -> timer.owner() == a); // kill -9: its held touches and the signal it was sending
+        }
+        runUntil(next, workflow);
+        (now.isBefore(kill) ? dying : survivor).touch("sb", now);
+        touches++;
+      }
+      assertThat(workflow.pausedAt).as("killed %d ms in", killAt).isEmpty();
+      assertThat(workflow.signals.size()).as("signals for %d touches", touches).isLessThan(touches / 2);
+    }
   }
 }
