@@ -14,6 +14,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -177,27 +178,33 @@ class ClusterTierTest {
   static final Duration AGREE_WITHIN = Duration.ofMinutes(3);
 
   /** Sandman's state of every sandbox, read again until each agrees with E2B's or {@code until} passes. */
-  static Map<String, String> agreedStates(AppClient app, Fleet fleet, Instant until) throws InterruptedException {
+  static Map<String, String> agreedStates(AppClient app, Fleet fleet, Instant until) throws Exception {
     Map<String, String> states = new ConcurrentHashMap<>();
     List<Fleet.Sandbox> pending = List.copyOf(fleet.sandboxes);
-    while (true) {
-      ExecutorService pool = Executors.newFixedThreadPool(16);
-      for (Fleet.Sandbox sandbox : pending) {
-        pool.submit(() -> {
-          AppClient.Answer answer = app.status(sandbox.id());
-          if (answer.status() == 200) {
-            states.put(sandbox.id(), answer.body().get("state").asText());
-          }
-        });
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    try {
+      while (true) {
+        List<Future<?>> reads = new ArrayList<>();
+        for (Fleet.Sandbox sandbox : pending) {
+          reads.add(pool.submit(() -> {
+            AppClient.Answer answer = app.status(sandbox.id());
+            if (answer.status() == 200) {
+              states.put(sandbox.id(), answer.body().get("state").asText());
+            }
+          }));
+        }
+        for (Future<?> read : reads) {
+          read.get(5, TimeUnit.MINUTES);
+        }
+        pending = pending.stream().filter(s -> !s.id().isEmpty()
+            && !String.valueOf(states.get(s.id())).equalsIgnoreCase(String.valueOf(cluster.sim.stateOf(s.id())))).toList();
+        if (pending.isEmpty() || Instant.now().isAfter(until)) {
+          return states;
+        }
+        Launched.sleep(Duration.ofSeconds(2));
       }
-      pool.shutdown();
-      pool.awaitTermination(5, TimeUnit.MINUTES);
-      pending = pending.stream().filter(s -> !s.id().isEmpty()
-          && !String.valueOf(states.get(s.id())).equalsIgnoreCase(String.valueOf(cluster.sim.stateOf(s.id())))).toList();
-      if (pending.isEmpty() || Instant.now().isAfter(until)) {
-        return states;
-      }
-      Launched.sleep(Duration.ofSeconds(2));
+    } finally {
+      pool.shutdownNow();
     }
   }
 }

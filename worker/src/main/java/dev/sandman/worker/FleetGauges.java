@@ -8,7 +8,6 @@ import dev.sandman.workflows.StatusMemo;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
-import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.time.Clock;
 import java.time.Duration;
@@ -97,9 +96,8 @@ public final class FleetGauges implements AutoCloseable {
   /** Temporal's Java test server (dev mode) lists executions without their memos: ask for this one's. */
   private Optional<SandboxStatus> describedStatus(WorkflowExecutionInfo listed) {
     try {
-      return StatusMemo.read(stubs.blockingStub().describeWorkflowExecution(DescribeWorkflowExecutionRequest.newBuilder()
-          .setNamespace(namespace).setExecution(listed.getExecution()).build()).getWorkflowExecutionInfo().getMemo());
-    } catch (RuntimeException closedSince) {
+      return Executions.describe(stubs, namespace, listed.getExecution()).flatMap(info -> StatusMemo.read(info.getMemo()));
+    } catch (RuntimeException unreachable) {
       return Optional.empty();
     }
   }

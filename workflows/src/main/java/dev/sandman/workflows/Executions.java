@@ -23,12 +23,15 @@ public final class Executions {
 
   /** The workflow's latest run: its status, memo and search attributes; empty if there is none. */
   public static Optional<WorkflowExecutionInfo> describe(WorkflowClient client, String workflowId) {
+    return describe(client.getWorkflowServiceStubs(), client.getOptions().getNamespace(),
+        WorkflowExecution.newBuilder().setWorkflowId(workflowId).build());
+  }
+
+  /** One run (or, without a run id, the latest); empty if there is none. */
+  public static Optional<WorkflowExecutionInfo> describe(WorkflowServiceStubs service, String namespace, WorkflowExecution execution) {
     try {
-      return Optional.of(client.getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(
-          DescribeWorkflowExecutionRequest.newBuilder()
-              .setNamespace(client.getOptions().getNamespace())
-              .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId))
-              .build()).getWorkflowExecutionInfo());
+      return Optional.of(service.blockingStub().describeWorkflowExecution(DescribeWorkflowExecutionRequest.newBuilder()
+          .setNamespace(namespace).setExecution(execution).build()).getWorkflowExecutionInfo());
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
         return Optional.empty();
