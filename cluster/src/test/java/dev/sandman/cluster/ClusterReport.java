@@ -30,13 +30,14 @@ final class ClusterReport {
         .append(cluster.workers.size()).append(" `sandman worker` and ").append(cluster.apis.size())
         .append(" `sandman serve` processes (`").append(cluster.settings.javaOptions()).append("`), the E2B simulator over HTTP")
         .append(" (a pause takes 1 s). The app reaches the API replicas in turn and retries a request a replica does not answer")
-        .append(" on the next one, as a load balancer does. 2 cores, one machine.\n\n");
+        .append(" on the next one, as a load balancer does, and tries a track neither answers again (up to ").append(Fleet.TRACK_RETRIES)
+        .append(" times, as an app does on a 5xx: a track is idempotent). 2 cores, one machine.\n\n");
     md.append("**Each scenario** tracks ").append(sandboxes).append(" new sandboxes (idle timeout ").append(idle.toSeconds())
         .append(" s): a fifth stay active (touched every ").append(idle.toSeconds() / 5).append(" s), a fifth go idle and their user")
         .append(" comes back 2 s after the pause (a touch resumes it; it idles and is paused again), the rest go idle.")
         .append(" The fault starts as the first idle pauses come due; the scenario ends when every idle pause is done.\n\n");
     md.append("- **lost**: a sandbox Sandman no longer knows, or whose state still differs from E2B's ")
-        .append(ClusterTierTest.AGREE_WITHIN.toMinutes()).append(" minutes after the last idle pause (or a track that failed)\n");
+        .append(ClusterTierTest.AGREE_WITHIN.toMinutes()).append(" minutes after the last idle pause (or a track that failed every try)\n");
     md.append("- **double**: E2B paused a paused sandbox or resumed a running one (its own record; a refused repeat is not counted)\n");
     md.append("- **active paused**: a pause asked of E2B less than an idle timeout after a touch the API accepted")
         .append(" (sent, for the strictest reading)\n");

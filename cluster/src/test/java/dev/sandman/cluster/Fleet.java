@@ -54,6 +54,9 @@ final class Fleet implements AutoCloseable {
   Instant trackStart;
   Instant trackEnd;
   int trackFailures;
+  /** Tracks no replica answered (or answered 5xx), tried again. */
+  final java.util.concurrent.atomic.LongAdder trackRetries = new java.util.concurrent.atomic.LongAdder();
+  static final int TRACK_RETRIES = 3;
   String firstTrackFailure;
 
   /** {@code sim}: where the app creates its sandboxes before tracking them (E2B, as the app's own SDK would). */
@@ -82,6 +85,11 @@ final class Fleet implements AutoCloseable {
       tracks.add(pool.submit(() -> {
         String e2bId = sim.createSandbox("base", Duration.ofMinutes(5), true, Map.of());
         AppClient.Answer answer = app.track(e2bId, project, idleTimeout.toString());
+        for (int retry = 1; retry <= TRACK_RETRIES && (answer.status() == 0 || answer.status() >= 500); retry++) {
+          trackRetries.increment();
+          Launched.sleep(Duration.ofSeconds(2L * retry)); // a track is idempotent: the app tries again, as on any 5xx
+          answer = app.track(e2bId, project, idleTimeout.toString());
+        }
         if (answer.status() != 201 && answer.status() != 200) {
           synchronized (this) {
             trackFailures++;

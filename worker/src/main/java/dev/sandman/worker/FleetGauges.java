@@ -77,7 +77,7 @@ public final class FleetGauges implements AutoCloseable {
     Map<SandboxState, Long> counted = new EnumMap<>(SandboxState.class);
     long[] late = {0};
     Instant overdueBefore = clock.instant().minus(OVERDUE);
-    Executions.open(stubs, namespace, 1000, page -> page.forEach(info -> {
+    Executions.open(stubs, namespace, Executions.SCAN_PAGE, page -> page.forEach(info -> {
       if (!Sandman.WORKFLOW_TYPE.equals(info.getType().getName())) {
         return;
       }

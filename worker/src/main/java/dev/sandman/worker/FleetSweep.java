@@ -112,7 +112,7 @@ public final class FleetSweep implements SweepActivities {
   /** The open sandbox workflows by sandbox id (listing them is no billed Action). */
   private Map<String, WorkflowExecutionInfo> openSandboxes() {
     Map<String, WorkflowExecutionInfo> open = new HashMap<>();
-    Executions.open(temporal.getWorkflowServiceStubs(), temporal.getOptions().getNamespace(), 1000, page -> {
+    Executions.open(temporal.getWorkflowServiceStubs(), temporal.getOptions().getNamespace(), Executions.SCAN_PAGE, page -> {
       for (WorkflowExecutionInfo info : page) {
         String sandboxId = Sandman.sandboxIdOf(info.getExecution().getWorkflowId());
         if (sandboxId != null && Sandman.WORKFLOW_TYPE.equals(info.getType().getName())) {
