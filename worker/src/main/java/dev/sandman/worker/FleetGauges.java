@@ -33,6 +33,11 @@ public final class FleetGauges implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FleetGauges.class);
   /** Past its deadline by more than this, a running sandbox counts as overdue (normal lateness is seconds). */
   static final Duration OVERDUE = Duration.ofMinutes(1);
+  /**
+   * How often, by default: each pass lists every open workflow, which on SQL visibility under load took
+   * seconds a page (the cluster tier); every minute from three workers slowed the visibility store for all.
+   */
+  public static final Duration EVERY = Duration.ofMinutes(5);
 
   private final Map<SandboxState, AtomicLong> byState = new EnumMap<>(SandboxState.class);
   private final AtomicLong overdue = new AtomicLong();
@@ -59,8 +64,10 @@ public final class FleetGauges implements AutoCloseable {
         .description("sandboxes RUNNING more than a minute past their pause deadline").register(registry);
   }
 
+  /** Counts every {@code interval}, the first time within a minute: workers started together list at different moments. */
   public FleetGauges every(Duration interval) {
-    timer.scheduleWithFixedDelay(this::countSafely, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    long first = java.util.concurrent.ThreadLocalRandom.current().nextLong(Math.min(interval.toMillis(), 60_000) + 1);
+    timer.scheduleWithFixedDelay(this::countSafely, first, interval.toMillis(), TimeUnit.MILLISECONDS);
     return this;
   }
 

@@ -22,7 +22,7 @@ public final class WorkerMain {
     try {
       config = WorkerConfig.fromEnv(env);
       gaugesEvery = "off".equals(env.get("SANDMAN_FLEET_GAUGES_EVERY", null)) ? null
-          : env.getDuration("SANDMAN_FLEET_GAUGES_EVERY", Duration.ofMinutes(1));
+          : env.getDuration("SANDMAN_FLEET_GAUGES_EVERY", FleetGauges.EVERY);
     } catch (Env.ConfigException e) {
       System.err.println("sandman worker: " + e.getMessage());
       return 2;
