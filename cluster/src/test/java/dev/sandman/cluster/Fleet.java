@@ -54,8 +54,7 @@ final class Fleet implements AutoCloseable {
   Instant trackStart;
   Instant trackEnd;
   int trackFailures;
-  /** Tracks no replica answered (or answered 5xx), tried again. */
-  final java.util.concurrent.atomic.LongAdder trackRetries = new java.util.concurrent.atomic.LongAdder();
+  /** How often a track no replica answered (or answered 5xx) is tried again; AppClient.failed counts each. */
   static final int TRACK_RETRIES = 3;
   String firstTrackFailure;
 
@@ -86,7 +85,6 @@ final class Fleet implements AutoCloseable {
         String e2bId = sim.createSandbox("base", Duration.ofMinutes(5), true, Map.of());
         AppClient.Answer answer = app.track(e2bId, project, idleTimeout.toString());
         for (int retry = 1; retry <= TRACK_RETRIES && (answer.status() == 0 || answer.status() >= 500); retry++) {
-          trackRetries.increment();
           Launched.sleep(Duration.ofSeconds(2L * retry)); // a track is idempotent: the app tries again, as on any 5xx
           answer = app.track(e2bId, project, idleTimeout.toString());
         }

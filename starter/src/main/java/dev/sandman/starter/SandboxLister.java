@@ -124,8 +124,8 @@ final class SandboxLister {
   private ListPage listByScan(ListQuery query) {
     Map<String, WorkflowExecutionInfo> latest = new HashMap<>();
     String namespace = temporal.getOptions().getNamespace();
-    Executions.open(temporal.getWorkflowServiceStubs(), namespace, 1000, page -> page.forEach(info -> keepLatest(latest, info)));
-    Executions.closed(temporal.getWorkflowServiceStubs(), namespace, 1000, page -> page.forEach(info -> keepLatest(latest, info)));
+    Executions.open(temporal.getWorkflowServiceStubs(), namespace, Executions.SCAN_PAGE, page -> page.forEach(info -> keepLatest(latest, info)));
+    Executions.closed(temporal.getWorkflowServiceStubs(), namespace, Executions.SCAN_PAGE, page -> page.forEach(info -> keepLatest(latest, info)));
 
     List<SandboxSummary> matching = new ArrayList<>();
     for (WorkflowExecutionInfo listed : latest.values()) {
