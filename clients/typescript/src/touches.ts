@@ -14,9 +14,18 @@ interface Entry {
   timer?: ReturnType<typeof setTimeout>;
   /** When a touch that wakes the sandbox was last sent (those go at once, at most once a second). */
   lastWake: number;
-  /** This process's share of the margin, so processes sharing a sandbox send seconds apart. */
+  /** This process's share of the margin (up to half of it more), so processes sharing a sandbox send seconds apart. */
   spread: number;
   chain: Promise<void>;
+}
+
+/**
+ * Never more than a third of the time activity lasts, so short idle timeouts keep most of it; not less, so
+ * a user touching every fifth of it still has time, when the process holding their touch dies just before
+ * sending it, for the next touch to be sent through another process and arrive.
+ */
+export function marginFor(marginMs: number, spanMs: number): number {
+  return Math.min(marginMs, Math.max(0, spanMs / 3));
 }
 
 export class Touches {
@@ -61,7 +70,7 @@ export class Touches {
     }
     const has = status.lastActivityAt ? Date.parse(status.lastActivityAt) : 0;
     if (at <= has || at <= entry.pendingAt) return; // the workflow (or a held touch) has newer activity already
-    if (status.state !== "RUNNING" || !status.activityDueBy) {
+    if (status.state !== "RUNNING" || !status.activityDueBy || !status.lastActivityAt) {
       entry.pendingAt = at; // wakes a paused sandbox: sent at once, at most once a second
       entry.lastWake = Math.max(now, entry.lastWake + UNKNOWN_DUE_WINDOW_MS);
       this.schedule(sandboxId, entry, entry.lastWake);
@@ -69,7 +78,8 @@ export class Touches {
     }
     entry.pendingAt = at;
     const due = Date.parse(status.activityDueBy);
-    this.schedule(sandboxId, entry, due - this.marginMs * (1 - entry.spread));
+    const margin = marginFor(this.marginMs, due - has);
+    this.schedule(sandboxId, entry, due - margin * (1 + entry.spread));
   }
 
   private schedule(sandboxId: string, entry: Entry, when: number): void {
