@@ -51,5 +51,5 @@ fi
 mvn -B -q -DskipTests install >&2
 SANDMAN_CLUSTER_SERVER_DIR=$server_dir SANDMAN_CLUSTER_TEMPORAL_CLI=$temporal_cli SANDMAN_CLUSTER_PG_BIN=$pg_bin \
 SANDMAN_CLUSTER_JAR=$root/cli/target/sandman.jar SANDMAN_CLUSTER_OLD_JAR=$old_jar SANDMAN_CLUSTER_OLD_NAME="$old_commit" \
-  mvn -B -Pcluster -pl cluster verify -Dtest="$test" -Dsandman.cluster.sandboxes=$sandboxes \
+  mvn -B -Pcluster -pl cluster verify -Dtest="OutcomeTest,$test" -Dsandman.cluster.sandboxes=$sandboxes \
   -Dsandman.cluster.idleTimeout=$idle -Dsandman.refreshDocs=$refresh "-Dsandman.cluster.only=$only"

@@ -51,24 +51,24 @@ class ClusterTierTest {
   }
 
   interface Fault {
-    void inject() throws Exception;
+    void inject(Fleet fleet) throws Exception;
   }
 
   @Test
   @Timeout(value = 90, unit = TimeUnit.MINUTES)
   void sandboxesComeThroughEveryFault() throws Exception {
     List<Outcome> outcomes = new ArrayList<>();
-    outcomes.add(scenario("rolling restart of every worker (SIGTERM, drain, start)", () -> rollWorkers(cluster.settings.jar())));
-    outcomes.add(scenario("kill -9 of a worker while pauses are in flight", () -> {
+    outcomes.add(scenario("rolling restart of every worker (SIGTERM, drain, start)", fleet -> rollWorkers(cluster.settings.jar())));
+    outcomes.add(scenario("kill -9 of a worker while pauses are in flight", fleet -> {
       cluster.workers.get(0).process.kill();
       Launched.sleep(Duration.ofSeconds(10));
       cluster.workers.get(0).start();
     }));
-    outcomes.add(scenario("restart of Temporal's server", () -> {
+    outcomes.add(scenario("restart of Temporal's server", fleet -> {
       cluster.temporal.stop();
       cluster.temporal.start();
     }));
-    outcomes.add(scenario("restart of PostgreSQL", () -> {
+    outcomes.add(scenario("restart of PostgreSQL", fleet -> {
       cluster.postgres.stop();
       Launched.sleep(Duration.ofSeconds(2));
       cluster.postgres.start();
@@ -77,10 +77,11 @@ class ClusterTierTest {
     if (oldJar != null && selected("rolling upgrade")) {
       rollWorkers(oldJar);
       outcomes.add(scenario("rolling upgrade to a changed workflow (" + ClusterSettings.oldBuildName() + " -> this build)",
-          () -> rollWorkers(cluster.settings.jar())));
+          fleet -> rollWorkers(cluster.settings.jar())));
     }
-    outcomes.add(scenario("an API replica killed (kill -9) while clients touch through it", () -> {
+    outcomes.add(scenario("an API replica killed (kill -9) while clients touch through it", fleet -> {
       cluster.apis.get(0).process.kill();
+      fleet.replicaKilled(0, Instant.now());
       Launched.sleep(Duration.ofSeconds(10));
       cluster.apis.get(0).start();
     }));
@@ -141,7 +142,7 @@ class ClusterTierTest {
       Launched.sleep(Duration.ofMillis(Math.max(0, Duration.between(Instant.now(), firstDue).toMillis())));
       Instant faultStart = Instant.now();
       cluster.note(name + ": fault");
-      fault.inject();
+      fault.inject(fleet);
       Instant faultEnd = Instant.now();
       cluster.note(name + ": fault over after " + Duration.between(faultStart, faultEnd).toMillis() + " ms; waiting for the idle pauses");
       Launched.await(name + ": every idle pause done", IDLE.multipliedBy(2).plusMinutes(4), () -> settled(fleet));

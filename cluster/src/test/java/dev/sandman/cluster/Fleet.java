@@ -26,6 +26,9 @@ final class Fleet implements AutoCloseable {
 
   record Sandbox(String id, Role role, Instant pauseDeadline) {}
 
+  /** An API replica (its index) killed with -9 at {@code at}: the touches it held then were lost with it. */
+  record ReplicaKill(int replica, Instant at) {}
+
   /** One touch as the app saw it: sent, answered after {@code tookMillis} by {@code replica} with {@code status}. */
   record Touch(Instant sent, long tookMillis, int status, int replica) {
     boolean accepted() {
@@ -50,6 +53,7 @@ final class Fleet implements AutoCloseable {
   /** Each sandbox's touches, in the order they were sent. */
   final Map<String, List<Touch>> touches = new ConcurrentHashMap<>();
   private volatile boolean touching = true;
+  final List<ReplicaKill> replicaKills = Collections.synchronizedList(new ArrayList<>());
   Instant touchesStoppedAt;
   Instant trackStart;
   Instant trackEnd;
@@ -120,8 +124,11 @@ final class Fleet implements AutoCloseable {
   private void touch(Sandbox sandbox) {
     Instant sent = Instant.now();
     AppClient.Answer answer = app.touch(sandbox.id());
-    touches.computeIfAbsent(sandbox.id(), k -> Collections.synchronizedList(new ArrayList<>()))
-        .add(new Touch(sent, Duration.between(sent, Instant.now()).toMillis(), answer.status(), answer.replica()));
+    record(sandbox.id(), new Touch(sent, Duration.between(sent, Instant.now()).toMillis(), answer.status(), answer.replica()));
+  }
+
+  void record(String sandboxId, Touch touch) {
+    touches.computeIfAbsent(sandboxId, k -> Collections.synchronizedList(new ArrayList<>())).add(touch);
   }
 
   /** The user of a RETURNING sandbox comes back two seconds after E2B paused it. */
@@ -142,6 +149,23 @@ final class Fleet implements AutoCloseable {
     touch(sandbox);
     if (!"running".equals(sim.stateOf(sandbox.id()))) {
       traffic.schedule(() -> comeBack(sandbox), 2, TimeUnit.SECONDS);
+    }
+  }
+
+  /** The scenario killed API replica {@code replica} (-9) at {@code at}. */
+  void replicaKilled(int replica, Instant at) {
+    replicaKills.add(new ReplicaKill(replica, at));
+  }
+
+  /**
+   * Whether {@code touch} may have died with its replica: accepted by a replica killed less than an idle
+   * timeout later, so it may still have been held, unsent (docs/contract.md: a process that dies loses the
+   * events it holds; the user's next event, if any, goes to a live one).
+   */
+  boolean mayHaveDiedWithItsReplica(Touch touch) {
+    synchronized (replicaKills) {
+      return replicaKills.stream().anyMatch(kill -> kill.replica() == touch.replica() && !touch.sent().isAfter(kill.at())
+          && touch.sent().isAfter(kill.at().minus(idleTimeout)));
     }
   }
 

@@ -16,7 +16,8 @@ import java.util.Set;
  */
 record Outcome(String scenario, int sandboxes, int lost, int doublePauses, int doubleResumes, int activePaused,
                int duringFault, double p50, double p99, double max, double recoverySeconds, double faultSeconds,
-               long touchesFailedOver, long requestsFailed, int pauses, int resumes, List<String> problems) {
+               long touchesFailedOver, long requestsFailed, int pauses, int resumes, int pausedEarlyByKill,
+               double mostEarlyByKill, List<String> problems) {
 
   /** Late by more than this and a pause counts as not yet recovered. */
   static final Duration NORMAL_LATENESS = Duration.ofSeconds(5);
@@ -45,6 +46,8 @@ record Outcome(String scenario, int sandboxes, int lost, int doublePauses, int d
     int doublePauses = 0;
     int doubleResumes = 0;
     int activePaused = 0;
+    int pausedEarlyByKill = 0;
+    double mostEarlyByKill = 0;
     int pauses = 0;
     int resumes = 0;
     List<Double> lateness = new ArrayList<>();
@@ -65,12 +68,15 @@ record Outcome(String scenario, int sandboxes, int lost, int doublePauses, int d
             problems.add(sandbox.id() + ": paused twice");
           }
           Instant asked = call.at().minus(snapshot);
-          Instant touched = lastTouchBefore(fleet, sandbox.id(), asked);
-          if (touched != null && asked.isBefore(touched.plus(fleet.idleTimeout()))) {
+          Duration early = earlyBy(fleet, sandbox.id(), own, asked, true);
+          if (early.compareTo(Duration.ZERO) > 0) {
             activePaused++;
-            problems.add(sandbox.id() + ": pause asked " + Duration.between(touched, asked).toMillis()
+            problems.add(sandbox.id() + ": pause asked " + fleet.idleTimeout().minus(early).toMillis()
                 + " ms after a touch the API accepted, at " + asked + "; its touches before: "
                 + touchesAround(fleet, sandbox.id(), asked.minus(fleet.idleTimeout().multipliedBy(2)), asked));
+          } else if ((early = earlyBy(fleet, sandbox.id(), own, asked, false)).compareTo(Duration.ZERO) > 0) {
+            pausedEarlyByKill++;
+            mostEarlyByKill = Math.max(mostEarlyByKill, early.toMillis() / 1000.0);
           }
           if (first && sandbox.role() != Fleet.Role.ACTIVE) {
             double late = Duration.between(sandbox.pauseDeadline(), call.at().minus(snapshot)).toMillis() / 1000.0;
@@ -118,17 +124,39 @@ record Outcome(String scenario, int sandboxes, int lost, int doublePauses, int d
     return new Outcome(scenario, fleet.sandboxes.size() + fleet.trackFailures, lost, doublePauses, doubleResumes,
         activePaused, latenessInFault.size(), percentile(window, 50), percentile(window, 99), percentile(window, 100),
         recovery, Duration.between(fault.start(), fault.end()).toMillis() / 1000.0, app.failedOver.sum(),
-        app.failed.sum(), pauses, resumes, problems.subList(0, Math.min(problems.size(), 20)));
+        app.failed.sum(), pauses, resumes, pausedEarlyByKill, mostEarlyByKill, problems.subList(0, Math.min(problems.size(), 20)));
   }
 
-  /** The newest accepted touch sent before {@code t}, or null. */
-  private static Instant lastTouchBefore(Fleet fleet, String sandboxId, Instant t) {
+  /**
+   * How much sooner than an idle timeout after the newest touch the API accepted before it a pause asked at
+   * {@code asked} came (zero or negative: not early). {@code kept}: only the touches no replica killed with
+   * -9 may have been holding, the contract's bound; otherwise every accepted touch. {@code e2b}: the
+   * sandbox's pauses and resumes E2B answered, in order.
+   */
+  static Duration earlyBy(Fleet fleet, String sandboxId, List<E2bSimulator.Call> e2b, Instant asked, boolean kept) {
     List<Fleet.Touch> touches = fleet.touches.getOrDefault(sandboxId, List.of());
     synchronized (touches) {
-      return touches.stream().filter(Fleet.Touch::accepted).map(Fleet.Touch::sent).filter(sent -> sent.isBefore(t))
-          .max(Instant::compareTo).orElse(null);
+      return touches.stream().filter(Fleet.Touch::accepted)
+          .filter(touch -> !kept || !fleet.mayHaveDiedWithItsReplica(touch) || sentAtOnce(touch, touches, e2b))
+          .map(Fleet.Touch::sent).filter(sent -> sent.isBefore(asked)).max(Instant::compareTo)
+          .map(touched -> Duration.between(asked, touched.plus(fleet.idleTimeout()))).orElse(Duration.ZERO);
     }
   }
+
+  /**
+   * A touch to a sandbox E2B had paused wakes it: the replica signals before it answers (docs/contract.md,
+   * step 1), unless it signalled for the same sandbox within the second before.
+   */
+  private static boolean sentAtOnce(Fleet.Touch touch, List<Fleet.Touch> touches, List<E2bSimulator.Call> e2b) {
+    boolean paused = e2b.stream().filter(call -> !call.at().isAfter(touch.sent())).reduce((a, b) -> b)
+        .map(call -> call.operation().equals("pause")).orElse(false);
+    Instant secondBefore = touch.sent().minus(UNKNOWN_DUE_WINDOW);
+    return paused && touches.stream().noneMatch(other -> other != touch && other.accepted() && other.replica() == touch.replica()
+        && !other.sent().isAfter(touch.sent()) && other.sent().isAfter(secondBefore));
+  }
+
+  /** How often a replica signals a sandbox that is not running (TouchCoalescer). */
+  private static final Duration UNKNOWN_DUE_WINDOW = Duration.ofSeconds(1);
 
   /** What the app saw of a sandbox's touches sent from {@code from} to {@code to}: the story of an active pause. */
   private static String touchesAround(Fleet fleet, String sandboxId, Instant from, Instant to) {
