@@ -145,7 +145,11 @@ class ClusterTierTest {
       fault.inject(fleet);
       Instant faultEnd = Instant.now();
       cluster.note(name + ": fault over after " + Duration.between(faultStart, faultEnd).toMillis() + " ms; waiting for the idle pauses");
-      Launched.await(name + ": every idle pause done", IDLE.multipliedBy(2).plusMinutes(4), () -> settled(fleet));
+      try {
+        Launched.await(name + ": every idle pause done", IDLE.multipliedBy(2).plusMinutes(4), () -> settled(fleet));
+      } catch (IllegalStateException notSettled) {
+        throw new IllegalStateException(notSettled.getMessage() + "; " + unsettled(app, fleet), notSettled);
+      }
       fleet.stopTouching();
       Map<String, String> states = agreedStates(app, fleet, Instant.now().plus(AGREE_WITHIN));
       cluster.note(name + ": settled");
@@ -159,17 +163,29 @@ class ClusterTierTest {
 
   /** Every IDLE sandbox paused in E2B, every RETURNING one back and paused again. */
   static boolean settled(Fleet fleet) {
-    for (Fleet.Sandbox sandbox : List.copyOf(fleet.sandboxes)) {
-      boolean paused = "paused".equals(cluster.sim.stateOf(sandbox.id()));
-      if (sandbox.role() == Fleet.Role.IDLE && !paused) {
-        return false;
-      }
-      if (sandbox.role() == Fleet.Role.RETURNING && !(fleet.returnedAt.containsKey(sandbox.id()) && paused
-          && cluster.sim.successes("pause", sandbox.id()) >= 2)) {
-        return false;
-      }
+    return List.copyOf(fleet.sandboxes).stream().allMatch(ClusterTierTest::settled);
+  }
+
+  static boolean settled(Fleet.Sandbox sandbox) {
+    boolean paused = "paused".equals(cluster.sim.stateOf(sandbox.id()));
+    return switch (sandbox.role()) {
+      case IDLE -> paused;
+      case RETURNING -> paused && cluster.sim.successes("pause", sandbox.id()) >= 2;
+      case ACTIVE -> true;
+    };
+  }
+
+  /** The sandboxes not settled yet, as E2B and Sandman see them: a few, and how many. */
+  static String unsettled(AppClient app, Fleet fleet) {
+    List<Fleet.Sandbox> waiting = List.copyOf(fleet.sandboxes).stream().filter(s -> !settled(s)).toList();
+    List<String> seen = new ArrayList<>();
+    for (Fleet.Sandbox sandbox : waiting.subList(0, Math.min(5, waiting.size()))) {
+      AppClient.Answer status = app.status(sandbox.id());
+      seen.add(sandbox.id() + " " + sandbox.role() + " (due " + sandbox.pauseDeadline() + "; back at "
+          + fleet.returnedAt.get(sandbox.id()) + "): E2B " + cluster.sim.stateOf(sandbox.id()) + " after "
+          + cluster.sim.successes("pause", sandbox.id()) + " pauses, Sandman " + status.status() + " " + status.body());
     }
-    return true;
+    return waiting.size() + " not settled, e.g. " + String.join("; ", seen);
   }
 
   /**
