@@ -163,21 +163,21 @@ class ClusterTierTest {
 
   /** Every IDLE sandbox paused in E2B, every RETURNING one back and paused again. */
   static boolean settled(Fleet fleet) {
-    return List.copyOf(fleet.sandboxes).stream().allMatch(ClusterTierTest::settled);
+    return List.copyOf(fleet.sandboxes).stream().allMatch(sandbox -> settled(fleet, sandbox));
   }
 
-  static boolean settled(Fleet.Sandbox sandbox) {
+  static boolean settled(Fleet fleet, Fleet.Sandbox sandbox) {
     boolean paused = "paused".equals(cluster.sim.stateOf(sandbox.id()));
     return switch (sandbox.role()) {
       case IDLE -> paused;
-      case RETURNING -> paused && cluster.sim.successes("pause", sandbox.id()) >= 2;
+      case RETURNING -> fleet.returnedAt.containsKey(sandbox.id()) && paused && cluster.sim.successes("pause", sandbox.id()) >= 2;
       case ACTIVE -> true;
     };
   }
 
   /** The sandboxes not settled yet, as E2B and Sandman see them: a few, and how many. */
   static String unsettled(AppClient app, Fleet fleet) {
-    List<Fleet.Sandbox> waiting = List.copyOf(fleet.sandboxes).stream().filter(s -> !settled(s)).toList();
+    List<Fleet.Sandbox> waiting = List.copyOf(fleet.sandboxes).stream().filter(s -> !settled(fleet, s)).toList();
     List<String> seen = new ArrayList<>();
     for (Fleet.Sandbox sandbox : waiting.subList(0, Math.min(5, waiting.size()))) {
       AppClient.Answer status = app.status(sandbox.id());
