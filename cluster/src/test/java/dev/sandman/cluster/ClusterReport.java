@@ -38,7 +38,8 @@ final class ClusterReport {
         .append(" The fault starts as the first idle pauses come due; the scenario ends when every idle pause is done.\n\n");
     md.append("- **lost**: a sandbox Sandman no longer knows, or whose state still differs from E2B's ")
         .append(ClusterTierTest.AGREE_WITHIN.toMinutes()).append(" minutes after the last idle pause (or a track that failed every try)\n");
-    md.append("- **double**: E2B paused a paused sandbox or resumed a running one (its own record; a refused repeat is not counted)\n");
+    md.append("- **double**: E2B paused a paused sandbox or resumed a running one (its own record; a repeat that changed nothing,")
+        .append(" refused or a connect that found the sandbox running, is not counted)\n");
     md.append("- **active paused**: a pause asked of E2B less than an idle timeout after a touch the API accepted")
         .append(" (sent, for the strictest reading), except a touch a replica killed with -9 may have been holding:")
         .append(" the contract lets a dead process lose the events it holds, so that pause is counted below the table\n");
@@ -58,6 +59,11 @@ final class ClusterReport {
             + " went to the replica less than an idle timeout before its kill -9 and stopped there were paused early, by at most"
             + " %.1f s, and none before an idle timeout after the touch before it (docs/contract.md: a process that dies loses"
             + " the events it holds; SIGTERM sends them).\n", o.scenario(), o.pausedEarlyByKill(), o.mostEarlyByKill()));
+      }
+      if (o.resumesRepeated() > 0) {
+        md.append(String.format(Locale.ROOT, "\n**Resumes repeated** (%s): %d connects found the sandbox already running"
+            + " (E2B answered 200 and changed nothing): a resume activity retried after its worker died having resumed"
+            + " the sandbox, at least once as Temporal runs activities.\n", o.scenario(), o.resumesRepeated()));
       }
     }
     md.append("\n**Observability.** The dashboard and the alert rules in `deploy/observability/` use ").append(used.size())

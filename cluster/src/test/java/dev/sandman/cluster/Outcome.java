@@ -17,7 +17,7 @@ import java.util.Set;
 record Outcome(String scenario, int sandboxes, int lost, int doublePauses, int doubleResumes, int activePaused,
                int duringFault, double p50, double p99, double max, double recoverySeconds, double faultSeconds,
                long touchesFailedOver, long requestsFailed, int pauses, int resumes, int pausedEarlyByKill,
-               double mostEarlyByKill, List<String> problems) {
+               double mostEarlyByKill, int resumesRepeated, List<String> problems) {
 
   /** Late by more than this and a pause counts as not yet recovered. */
   static final Duration NORMAL_LATENESS = Duration.ofSeconds(5);
@@ -47,6 +47,7 @@ record Outcome(String scenario, int sandboxes, int lost, int doublePauses, int d
     int doubleResumes = 0;
     int activePaused = 0;
     int pausedEarlyByKill = 0;
+    int resumesRepeated = 0;
     double mostEarlyByKill = 0;
     int pauses = 0;
     int resumes = 0;
@@ -57,46 +58,40 @@ record Outcome(String scenario, int sandboxes, int lost, int doublePauses, int d
     for (Fleet.Sandbox sandbox : fleet.sandboxes) {
       List<E2bSimulator.Call> own = new ArrayList<>(calls.getOrDefault(sandbox.id(), List.of()));
       own.sort(Comparator.comparing(E2bSimulator.Call::at));
-      boolean paused = false;
+      Turns turns = Turns.of(sandbox.id(), own);
+      pauses += turns.pauses();
+      resumes += turns.resumes();
+      doublePauses += turns.doublePauses();
+      doubleResumes += turns.doubleResumes();
+      resumesRepeated += turns.repeated();
+      problems.addAll(turns.problems());
       boolean first = true;
       for (E2bSimulator.Call call : own) {
-        boolean pause = call.operation().equals("pause");
-        if (pause) {
-          pauses++;
-          if (paused) {
-            doublePauses++;
-            problems.add(sandbox.id() + ": paused twice");
+        if (!call.operation().equals("pause")) {
+          continue;
+        }
+        Instant asked = call.at().minus(snapshot);
+        Duration early = earlyBy(fleet, sandbox.id(), own, asked, true);
+        if (early.compareTo(Duration.ZERO) > 0) {
+          activePaused++;
+          problems.add(sandbox.id() + ": pause asked " + fleet.idleTimeout().minus(early).toMillis()
+              + " ms after a touch the API accepted, at " + asked + "; its touches before: "
+              + touchesAround(fleet, sandbox.id(), asked.minus(fleet.idleTimeout().multipliedBy(2)), asked));
+        } else if ((early = earlyBy(fleet, sandbox.id(), own, asked, false)).compareTo(Duration.ZERO) > 0) {
+          pausedEarlyByKill++;
+          mostEarlyByKill = Math.max(mostEarlyByKill, early.toMillis() / 1000.0);
+        }
+        if (first && sandbox.role() != Fleet.Role.ACTIVE) {
+          double late = Duration.between(sandbox.pauseDeadline(), call.at().minus(snapshot)).toMillis() / 1000.0;
+          lateness.add(late);
+          if (fault.affects(sandbox.pauseDeadline())) {
+            latenessInFault.add(late);
           }
-          Instant asked = call.at().minus(snapshot);
-          Duration early = earlyBy(fleet, sandbox.id(), own, asked, true);
-          if (early.compareTo(Duration.ZERO) > 0) {
-            activePaused++;
-            problems.add(sandbox.id() + ": pause asked " + fleet.idleTimeout().minus(early).toMillis()
-                + " ms after a touch the API accepted, at " + asked + "; its touches before: "
-                + touchesAround(fleet, sandbox.id(), asked.minus(fleet.idleTimeout().multipliedBy(2)), asked));
-          } else if ((early = earlyBy(fleet, sandbox.id(), own, asked, false)).compareTo(Duration.ZERO) > 0) {
-            pausedEarlyByKill++;
-            mostEarlyByKill = Math.max(mostEarlyByKill, early.toMillis() / 1000.0);
-          }
-          if (first && sandbox.role() != Fleet.Role.ACTIVE) {
-            double late = Duration.between(sandbox.pauseDeadline(), call.at().minus(snapshot)).toMillis() / 1000.0;
-            lateness.add(late);
-            if (fault.affects(sandbox.pauseDeadline())) {
-              latenessInFault.add(late);
-            }
-            if (late > NORMAL_LATENESS.toMillis() / 1000.0 && (lastLate == null || call.at().isAfter(lastLate))) {
-              lastLate = call.at();
-            }
-          }
-          first = false;
-        } else {
-          resumes++;
-          if (!paused) {
-            doubleResumes++;
-            problems.add(sandbox.id() + ": resumed while running");
+          if (late > NORMAL_LATENESS.toMillis() / 1000.0 && (lastLate == null || call.at().isAfter(lastLate))) {
+            lastLate = call.at();
           }
         }
-        paused = pause;
+        first = false;
       }
     }
     int lost = 0;
@@ -124,7 +119,45 @@ record Outcome(String scenario, int sandboxes, int lost, int doublePauses, int d
     return new Outcome(scenario, fleet.sandboxes.size() + fleet.trackFailures, lost, doublePauses, doubleResumes,
         activePaused, latenessInFault.size(), percentile(window, 50), percentile(window, 99), percentile(window, 100),
         recovery, Duration.between(fault.start(), fault.end()).toMillis() / 1000.0, app.failedOver.sum(),
-        app.failed.sum(), pauses, resumes, pausedEarlyByKill, mostEarlyByKill, problems.subList(0, Math.min(problems.size(), 20)));
+        app.failed.sum(), pauses, resumes, pausedEarlyByKill, mostEarlyByKill, resumesRepeated, problems.subList(0, Math.min(problems.size(), 20)));
+  }
+
+  /**
+   * A sandbox's turns between running and paused as E2B answered them ({@code own}: its successful pauses, resumes
+   * and connects, in order). A connect answered 200 found it running and changed nothing: an activity retried after
+   * its worker died having resumed it repeats the call. {@code repeated} counts those.
+   */
+  record Turns(int pauses, int resumes, int doublePauses, int doubleResumes, int repeated, List<String> problems) {
+    static Turns of(String sandboxId, List<E2bSimulator.Call> own) {
+      int pauses = 0, resumes = 0, doublePauses = 0, doubleResumes = 0, repeated = 0;
+      List<String> problems = new ArrayList<>();
+      boolean paused = false;
+      for (E2bSimulator.Call call : own) {
+        if (call.operation().equals("connect") && call.status() == 200) {
+          repeated++;
+        } else if (call.operation().equals("pause")) {
+          pauses++;
+          if (paused) {
+            doublePauses++;
+            problems.add(sandboxId + ": paused twice, E2B's record: " + story(own));
+          }
+          paused = true;
+        } else {
+          resumes++;
+          if (!paused) {
+            doubleResumes++;
+            problems.add(sandboxId + ": resumed while running (or paused by E2B's own timeout), E2B's record: " + story(own));
+          }
+          paused = false;
+        }
+      }
+      return new Turns(pauses, resumes, doublePauses, doubleResumes, repeated, problems);
+    }
+
+    private static String story(List<E2bSimulator.Call> own) {
+      return own.stream().map(call -> call.operation() + " " + call.status() + " at " + call.at())
+          .collect(java.util.stream.Collectors.joining(", "));
+    }
   }
 
   /**

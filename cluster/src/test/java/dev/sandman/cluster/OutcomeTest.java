@@ -23,8 +23,8 @@ class OutcomeTest {
 
   static final Instant ASKED = T0.plusMillis(20_921); // 18.9 s after the second touch, 20.9 s after the first
   /** E2B paused it 2 s before the user came back, and resumed it on the first touch. */
-  static final List<E2bSimulator.Call> E2B = List.of(new E2bSimulator.Call(T0.minusSeconds(2), "pause", "sb", 200),
-      new E2bSimulator.Call(T0.plusMillis(800), "connect", "sb", 200));
+  static final List<E2bSimulator.Call> E2B = List.of(new E2bSimulator.Call(T0.minusSeconds(2), "pause", "sb", 204),
+      new E2bSimulator.Call(T0.plusMillis(800), "connect", "sb", 201));
 
   @Test
   void aPauseSoonerThanAnIdleTimeoutAfterAnAcceptedTouchIsAnActivePause() {
@@ -80,5 +80,37 @@ class OutcomeTest {
 
     assertThat(Outcome.earlyBy(fleet, "sb", E2B, T0.plusSeconds(1), true)).isLessThanOrEqualTo(Duration.ZERO);
     assertThat(Outcome.earlyBy(fleet, "nobody", List.of(), T0.plusSeconds(1), true)).isLessThanOrEqualTo(Duration.ZERO);
+  }
+
+  /** CI's worker kill: the resume's worker died after E2B resumed the sandbox; the retry's connect found it running. */
+  @Test
+  void aConnectThatFoundTheSandboxRunningIsARepeatNotASecondResume() {
+    List<E2bSimulator.Call> e2b = List.of(new E2bSimulator.Call(T0, "pause", "sb", 204),
+        new E2bSimulator.Call(T0.plusSeconds(2), "connect", "sb", 201),
+        new E2bSimulator.Call(T0.plusSeconds(23), "connect", "sb", 200),
+        new E2bSimulator.Call(T0.plusSeconds(43), "pause", "sb", 204));
+
+    Outcome.Turns turns = Outcome.Turns.of("sb", e2b);
+
+    assertThat(turns.doubleResumes()).isZero();
+    assertThat(turns.doublePauses()).isZero();
+    assertThat(turns.resumes()).isEqualTo(1);
+    assertThat(turns.pauses()).isEqualTo(2);
+    assertThat(turns.repeated()).isEqualTo(1);
+    assertThat(turns.problems()).isEmpty();
+  }
+
+  @Test
+  void aResumeWithNoPauseBeforeItOrAPauseOfAPausedSandboxIsDoubled() {
+    List<E2bSimulator.Call> e2b = List.of(new E2bSimulator.Call(T0, "connect", "sb", 201),
+        new E2bSimulator.Call(T0.plusSeconds(20), "pause", "sb", 204),
+        new E2bSimulator.Call(T0.plusSeconds(21), "pause", "sb", 204));
+
+    Outcome.Turns turns = Outcome.Turns.of("sb", e2b);
+
+    assertThat(turns.doubleResumes()).isEqualTo(1);
+    assertThat(turns.doublePauses()).isEqualTo(1);
+    assertThat(turns.repeated()).isZero();
+    assertThat(turns.problems()).hasSize(2).allMatch(problem -> problem.contains("connect 201 at " + T0));
   }
 }
