@@ -9,9 +9,11 @@ import io.temporal.client.WorkflowClientOptions;
 import io.temporal.common.reporter.MicrometerClientStatsReporter;
 import io.temporal.envconfig.ClientConfigProfile;
 import io.temporal.envconfig.LoadClientConfigProfileOptions;
+import io.temporal.serviceclient.RpcRetryOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +25,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class TemporalConnection implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TemporalConnection.class);
+  /**
+   * A call Temporal could not take (a restart, its database away) is tried again at least this often, so
+   * it lands within about a second of Temporal's return: a held touch sent a margin before its sandbox's
+   * idle deadline must not sleep past it (the SDK's own retries grow to 5 s apart).
+   */
+  static final Duration RETRY_AT_MOST_EVERY = Duration.ofSeconds(1);
 
   private final WorkflowServiceStubs service;
   private final WorkflowClient client;
@@ -57,10 +65,11 @@ public final class TemporalConnection implements AutoCloseable {
     if (scope != null) {
       stubs.setMetricsScope(scope);
     }
+    RpcRetryOptions.Builder retry = RpcRetryOptions.newBuilder().setMaximumInterval(RETRY_AT_MOST_EVERY);
     if (interactive) {
-      stubs.setRpcRetryOptions(io.temporal.serviceclient.RpcRetryOptions.newBuilder()
-          .setExpiration(java.time.Duration.ofSeconds(3)).validateBuildWithDefaults());
+      retry.setExpiration(Duration.ofSeconds(3));
     }
+    stubs.setRpcRetryOptions(retry.validateBuildWithDefaults());
     WorkflowServiceStubs service = WorkflowServiceStubs.newServiceStubs(stubs.build());
     WorkflowClient client =
         WorkflowClient.newInstance(
