@@ -11,7 +11,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-# idle 30 s: the margin a replica sends a held touch by (a third of it, 10-15 s) outlasts the ~7 s Temporal's
+# idle 30 s: the margin a replica sends a held touch by (a third of it, 10-15 s) outlasts the 6-7 s Temporal's
 # shards are away in a PostgreSQL restart, as the contract asks; at 20 s (6.7-10 s) it did not, always
 sandboxes=200 idle=PT30S refresh=false test=ClusterTierTest only=
 for arg in "$@"; do
