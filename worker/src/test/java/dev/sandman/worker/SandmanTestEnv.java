@@ -125,11 +125,21 @@ public final class SandmanTestEnv implements AutoCloseable {
    * queue (the real server does, after 5 s), so a crashed sticky worker would strand its workflows here.
    */
   public WorkerFactory startWorker(String identity) {
+    return startWorker(identity, io.temporal.worker.WorkerOptions.getDefaultInstance());
+  }
+
+  /** As {@link #startWorker(String)}, running at most {@code activitySlots} activities at once. */
+  public WorkerFactory startWorker(String identity, int activitySlots) {
+    return startWorker(identity, io.temporal.worker.WorkerOptions.newBuilder()
+        .setMaxConcurrentActivityExecutionSize(activitySlots).build());
+  }
+
+  private WorkerFactory startWorker(String identity, io.temporal.worker.WorkerOptions options) {
     WorkflowClient own = WorkflowClient.newInstance(env.getWorkflowServiceStubs(),
         env.getWorkflowClient().getOptions().toBuilder().setIdentity(identity).build());
     WorkerFactory factory = WorkerFactory.newInstance(own,
         io.temporal.worker.WorkerFactoryOptions.newBuilder().setWorkflowCacheSize(0).build());
-    register(factory.newWorker(TASK_QUEUE));
+    register(factory.newWorker(TASK_QUEUE, options));
     factory.start();
     return factory;
   }
