@@ -26,8 +26,9 @@ import org.junit.jupiter.api.Test;
  * Several workers share one task queue. The 30 pauses are asked at once, each takes E2B a second and
  * each worker runs two E2B calls at a time, so no worker can take them all: a busy worker stops polling
  * and the queued calls go to the others' waiting polls (asked one at a time, instant pauses once all
- * went to one worker). Killing a worker mid-call is tested against the real server (the integration tier): Temporal's Java test server neither times out a dead worker's sticky queue
- * nor returns a task whose long poll was cancelled, so a killed worker strands its workflows there.
+ * went to one worker). Killing a worker mid-call is tested against the real server (the integration
+ * tier): Temporal's Java test server neither times out a dead worker's sticky queue nor returns a task
+ * whose long poll was cancelled, so a killed worker strands its workflows there.
  */
 class WorkersTest {
   private SandmanTestEnv t;
@@ -53,10 +54,13 @@ class WorkersTest {
       int sandboxes = 30;
       List<String> ids = t.trackNew(sandboxes, Policy.defaults());
       ExecutorService apps = Executors.newFixedThreadPool(sandboxes);
-      List<CompletableFuture<SandboxStatus>> pauses = ids.stream().map(t::workflow)
-          .map(w -> CompletableFuture.supplyAsync(() -> w.pause(ChangeRequest.none()), apps)).toList();
-      pauses.forEach(p -> assertThat(p.join().state()).isEqualTo(SandboxState.PAUSED));
-      apps.shutdown();
+      try {
+        List<CompletableFuture<SandboxStatus>> pauses = ids.stream().map(t::workflow)
+            .map(w -> CompletableFuture.supplyAsync(() -> w.pause(ChangeRequest.none()), apps)).toList();
+        pauses.forEach(p -> assertThat(p.join().state()).isEqualTo(SandboxState.PAUSED));
+      } finally {
+        apps.shutdownNow();
+      }
       Map<String, Integer> byWorker = new HashMap<>();
       for (String id : ids) {
         assertThat(t.sim.successes("pause", id)).isEqualTo(1);
